@@ -1,0 +1,135 @@
+/* The only loops over output arrays: region rows, block edges, threads. */
+#include <pthread.h>
+#include <string.h>
+#include "wi_fill.h"
+
+size_t wi_itemsize(int out)
+{
+    switch (out) {
+    case WI_OUT_F64: return 8;
+    case WI_OUT_F16: case WI_OUT_BF16: return 2;
+    default: return 4;
+    }
+}
+
+/* Elements [g, g + n) of the stream (global indices, base already added)
+ * into dst. Whole blocks go straight to the kernel; a partial block at either
+ * edge is computed by the same kernel into a scratch block and the needed
+ * lanes copied, so edges have the same bits as the interior. */
+static void wi_fill_span(const wi_params *p, wi_block_kernel kernel, uint64_t g,
+                         uint64_t n, char *dst)
+{
+    const uint64_t per = (uint64_t)wi_per_block(p->out);
+    const size_t item = wi_itemsize(p->out);
+    unsigned char scratch[4 * 8];
+    uint64_t block = g / per, lane = g % per;
+    if (lane != 0) {
+        uint64_t take = per - lane < n ? per - lane : n;
+        kernel(p, block, 1, scratch);
+        memcpy(dst, scratch + lane * item, take * item);
+        dst += take * item; n -= take; block++;
+    }
+    uint64_t whole = n / per;
+    /* Batches keep each kernel call's output within the cache. */
+    const uint64_t batch = 4096;
+    for (uint64_t done = 0; done < whole; done += batch) {
+        uint64_t count = whole - done < batch ? whole - done : batch;
+        kernel(p, block + done, (size_t)count, dst + done * per * item);
+    }
+    block += whole; dst += whole * per * item; n -= whole * per;
+    if (n != 0) {
+        kernel(p, block, 1, scratch);
+        memcpy(dst, scratch, n * item);
+    }
+}
+
+/* Region-local elements [k0, k1) into out (the region's own C-order buffer). */
+static void wi_fill_range(const wi_params *p, wi_block_kernel kernel,
+                          const wi_region *r, char *out, uint64_t k0, uint64_t k1)
+{
+    const size_t item = wi_itemsize(p->out);
+    if (r->ndim == 0) {
+        if (k0 < k1) wi_fill_span(p, kernel, p->base, 1, out);
+        return;
+    }
+    const int last = r->ndim - 1;
+    const uint64_t row_len = (uint64_t)r->shape[last];
+    uint64_t k = k0;
+    while (k < k1) {
+        uint64_t row = k / row_len, col = k % row_len;
+        /* Global flat index of the row's first region element. */
+        uint64_t rem = row, index[WI_MAX_NDIM];
+        for (int d = last - 1; d >= 0; d--) {
+            index[d] = rem % (uint64_t)r->shape[d];
+            rem /= (uint64_t)r->shape[d];
+        }
+        uint64_t g = 0;
+        for (int d = 0; d < last; d++)
+            g = g * (uint64_t)r->global_shape[d] + (uint64_t)r->start[d] + index[d];
+        g = g * (uint64_t)r->global_shape[last] + (uint64_t)r->start[last] + col;
+        uint64_t n = row_len - col < k1 - k ? row_len - col : k1 - k;
+        wi_fill_span(p, kernel, p->base + g, n, out + k * item);
+        k += n;
+    }
+}
+
+typedef struct {
+    const wi_params *p;
+    wi_block_kernel kernel;
+    const wi_region *region;
+    char *out;
+    uint64_t k0, k1;
+} wi_job;
+
+static void *wi_job_run(void *arg)
+{
+    wi_job *job = (wi_job *)arg;
+    wi_fill_range(job->p, job->kernel, job->region, job->out, job->k0, job->k1);
+    return NULL;
+}
+
+static int wi_region_valid(const wi_region *r, uint64_t k0, uint64_t k1)
+{
+    if (r->ndim < 0 || r->ndim > WI_MAX_NDIM || k0 > k1) return 0;
+    uint64_t size = 1;
+    for (int d = 0; d < r->ndim; d++) {
+        if (r->shape[d] < 0 || r->start[d] < 0 || r->global_shape[d] < 0) return 0;
+        if (r->start[d] + r->shape[d] > r->global_shape[d]) return 0;
+        size *= (uint64_t)r->shape[d];
+    }
+    return k1 <= size;
+}
+
+int wi_fill(const wi_params *p, const wi_region *region, void *out,
+            uint64_t k0, uint64_t k1, int nthreads, int isa)
+{
+    if (!wi_region_valid(region, k0, k1) || (k1 > k0 && out == NULL)) return -1;
+    wi_block_kernel kernel = wi_select_kernel(isa, p);
+    uint64_t n = k1 - k0;
+    uint64_t max_threads = n / WI_PARALLEL_MIN_ELEMENTS;
+    if (max_threads < 1) max_threads = 1;
+    if (nthreads < 1) nthreads = 1;
+    if (nthreads > 256) nthreads = 256;
+    int threads = (uint64_t)nthreads < max_threads ? nthreads : (int)max_threads;
+
+    wi_job jobs[256];
+    pthread_t tids[256];
+    int started[256];
+    /* Contiguous pieces split at chunk multiples: each thread first-touches
+     * its own pages; the split never changes a value. */
+    uint64_t chunks = (n + WI_CHUNK_ELEMENTS - 1) / WI_CHUNK_ELEMENTS;
+    for (int t = 0; t < threads; t++) {
+        uint64_t c0 = chunks * (uint64_t)t / (uint64_t)threads;
+        uint64_t c1 = chunks * (uint64_t)(t + 1) / (uint64_t)threads;
+        uint64_t a = k0 + c0 * WI_CHUNK_ELEMENTS, b = k0 + c1 * WI_CHUNK_ELEMENTS;
+        jobs[t] = (wi_job){p, kernel, region, (char *)out, a < k1 ? a : k1, b < k1 ? b : k1};
+    }
+    for (int t = 1; t < threads; t++)
+        started[t] = pthread_create(&tids[t], NULL, wi_job_run, &jobs[t]) == 0;
+    wi_job_run(&jobs[0]);
+    for (int t = 1; t < threads; t++) {
+        if (started[t]) pthread_join(tids[t], NULL);
+        else wi_job_run(&jobs[t]);   /* could not start a thread: do it here */
+    }
+    return 0;
+}

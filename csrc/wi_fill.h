@@ -1,0 +1,50 @@
+/* Filling arrays: region walk, threads, per-ISA block kernels.
+ *
+ * A fill writes elements [k0, k1) (row-major, region-local) of a region of
+ * a global shape. Element k of the region is global flat index g(k); its
+ * value depends on (key, stream, base + g(k)) only, so any split of
+ * [k0, k1) over threads or calls gives the same bits. */
+#ifndef WI_FILL_H
+#define WI_FILL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "wi_params.h"
+
+#define WI_MAX_NDIM 32
+
+typedef enum { WI_ISA_SCALAR = 0, WI_ISA_AVX2 = 1, WI_ISA_AVX512 = 2, WI_ISA_COUNT = 3 } wi_isa;
+
+/* Writes nblocks whole blocks starting at block0 as elements of p->out's
+ * type: 4 (or 2 for float64) elements per block, contiguous at out. */
+typedef void (*wi_block_kernel)(const wi_params *p, uint64_t block0, size_t nblocks, void *out);
+
+/* Region of a global shape; ndim == 0 is a scalar. */
+typedef struct {
+    int ndim;
+    int64_t global_shape[WI_MAX_NDIM];
+    int64_t start[WI_MAX_NDIM];
+    int64_t shape[WI_MAX_NDIM];
+} wi_region;
+
+size_t wi_itemsize(int out);
+
+/* Best ISA this CPU and OS support, and the kernel for (isa, p); an ISA the
+ * build or CPU lacks falls back to the best lower one. */
+int wi_cpu_best_isa(void);
+int wi_isa_compiled(int isa);
+wi_block_kernel wi_select_kernel(int isa, const wi_params *p);
+void wi_kernel_scalar(const wi_params *p, uint64_t block0, size_t nblocks, void *out);
+
+/* Fill elements [k0, k1) of the region into out (the region's buffer, C
+ * order). Uses up to nthreads threads (>= 1); returns 0, or -1 on bad
+ * arguments (nothing written). Never touches the GIL. */
+int wi_fill(const wi_params *p, const wi_region *region, void *out,
+            uint64_t k0, uint64_t k1, int nthreads, int isa);
+
+/* Elements per thread below which a fill stays on the calling thread. */
+#define WI_PARALLEL_MIN_ELEMENTS (1u << 15)
+/* Thread split points are multiples of this many elements. */
+#define WI_CHUNK_ELEMENTS (1u << 12)
+
+#endif

@@ -1,0 +1,266 @@
+/* The library's own elementary functions for the sampling path.
+ *
+ * Every function here uses only +, -, *, /, sqrt, conversions, comparisons
+ * and bit operations, evaluated in a fixed order, and the build disables FMA
+ * contraction (-ffp-contract=off). Those operations are correctly rounded by
+ * IEEE 754, so a SIMD kernel that performs the same operations in the same
+ * order produces the same bits as this scalar code, on every CPU and OS.
+ * That is why libm is never called while sampling.
+ *
+ * Domain notes (the callers guarantee them):
+ *   wi_log*    x positive and normal (never 0, subnormal, inf or NaN).
+ *   wi_sincos2pi_*  take the angle as an integer fraction of a turn, so the
+ *              range reduction is exact integer arithmetic. */
+#ifndef WI_MATH_H
+#define WI_MATH_H
+
+#include <stdint.h>
+#include <string.h>
+
+static inline uint32_t wi_f32_bits(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
+static inline float wi_bits_f32(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
+static inline uint64_t wi_f64_bits(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
+static inline double wi_bits_f64(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
+
+/* ---- natural log ------------------------------------------------------
+ * x = m * 2^e with m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(s) with
+ * s = (m - 1) / (m + 1), |s| <= 0.1716, as an odd series in s. */
+#define WI_LN2_HI_F 0.693359375f            /* 8 significant bits: e*hi exact */
+#define WI_LN2_LO_F -2.12194440e-4f
+#define WI_LN2_HI 6.93147180369123816490e-01 /* fdlibm split of ln 2 */
+#define WI_LN2_LO 1.90821492927058770002e-10
+
+static inline float wi_logf(float x)
+{
+    uint32_t bits = wi_f32_bits(x);
+    int32_t e = (int32_t)(bits >> 23) - 127;
+    float m = wi_bits_f32((bits & UINT32_C(0x007fffff)) | UINT32_C(0x3f800000));
+    if (m > 1.41421356f) { m = m * 0.5f; e = e + 1; }
+    float s = (m - 1.0f) / (m + 1.0f);
+    float s2 = s * s;
+    float poly = 2.0f / 9.0f;
+    poly = poly * s2 + 2.0f / 7.0f;
+    poly = poly * s2 + 2.0f / 5.0f;
+    poly = poly * s2 + 2.0f / 3.0f;
+    float logm = s * (poly * s2) + (s + s);
+    float ef = (float)e;
+    return (ef * WI_LN2_HI_F) + (logm + ef * WI_LN2_LO_F);
+}
+
+static inline double wi_log(double x)
+{
+    uint64_t bits = wi_f64_bits(x);
+    int64_t e = (int64_t)(bits >> 52) - 1023;
+    double m = wi_bits_f64((bits & UINT64_C(0x000fffffffffffff)) | UINT64_C(0x3ff0000000000000));
+    if (m > 1.4142135623730951) { m = m * 0.5; e = e + 1; }
+    double s = (m - 1.0) / (m + 1.0);
+    double s2 = s * s;
+    double poly = 2.0 / 23.0;
+    poly = poly * s2 + 2.0 / 21.0;
+    poly = poly * s2 + 2.0 / 19.0;
+    poly = poly * s2 + 2.0 / 17.0;
+    poly = poly * s2 + 2.0 / 15.0;
+    poly = poly * s2 + 2.0 / 13.0;
+    poly = poly * s2 + 2.0 / 11.0;
+    poly = poly * s2 + 2.0 / 9.0;
+    poly = poly * s2 + 2.0 / 7.0;
+    poly = poly * s2 + 2.0 / 5.0;
+    poly = poly * s2 + 2.0 / 3.0;
+    double logm = s * (poly * s2) + (s + s);
+    double ef = (double)e;
+    return (ef * WI_LN2_HI) + (logm + ef * WI_LN2_LO);
+}
+
+/* ---- sin and cos of 2*pi*k/2^24 (float) and 2*pi*k/2^53 (double) -------
+ * The turn k is split exactly into a quadrant n and a remainder f in
+ * [-1/8, 1/8] of a turn; sin(2 pi f) and cos(2 pi f) are Taylor series in f
+ * with 2 pi folded into the coefficients (error below half an ulp). */
+static inline void wi_sincos_turn_f32(uint32_t k24, float *s, float *c)
+{
+    uint32_t n = (k24 + (UINT32_C(1) << 21)) >> 22;       /* nearest quarter */
+    int32_t r = (int32_t)k24 - (int32_t)(n << 22);         /* |r| <= 2^21 */
+    float f = (float)r * 0x1p-24f;
+    float f2 = f * f;
+    float sp = 42.058693944897655f;
+    sp = sp * f2 + -76.70585975306139f;
+    sp = sp * f2 + 81.60524927607506f;
+    sp = sp * f2 + -41.34170224039976f;
+    sp = sp * f2 + 6.283185307179586f;
+    float sn = sp * f;
+    float cp = -26.4262567833744f;
+    cp = cp * f2 + 60.24464137187666f;
+    cp = cp * f2 + -85.45681720669373f;
+    cp = cp * f2 + 64.9393940226683f;
+    cp = cp * f2 + -19.739208802178716f;
+    float cs = cp * f2 + 1.0f;
+    switch (n & 3u) {
+    case 0: *s = sn;  *c = cs;  break;
+    case 1: *s = cs;  *c = -sn; break;
+    case 2: *s = -sn; *c = -cs; break;
+    default: *s = -cs; *c = sn; break;
+    }
+}
+
+static inline void wi_sincos_turn_f64(uint64_t k53, double *s, double *c)
+{
+    uint64_t n = (k53 + (UINT64_C(1) << 50)) >> 51;
+    int64_t r = (int64_t)k53 - (int64_t)(n << 51);        /* |r| <= 2^50 */
+    double f = (double)r * 0x1p-53;
+    double f2 = f * f;
+    double sp = 0.10422916220813984;
+    sp = sp * f2 + -0.7181223017785006;
+    sp = sp * f2 + 3.819952584848282;
+    sp = sp * f2 + -15.09464257682299;
+    sp = sp * f2 + 42.058693944897655;
+    sp = sp * f2 + -76.70585975306139;
+    sp = sp * f2 + 81.60524927607506;
+    sp = sp * f2 + -41.34170224039976;
+    sp = sp * f2 + 6.283185307179586;
+    double sn = sp * f;
+    double cp = -0.03638284114254567;
+    cp = cp * f2 + 0.28200596845579123;
+    cp = cp * f2 + -1.714390711088672;
+    cp = cp * f2 + 7.903536371318469;
+    cp = cp * f2 + -26.4262567833744;
+    cp = cp * f2 + 60.24464137187666;
+    cp = cp * f2 + -85.45681720669373;
+    cp = cp * f2 + 64.9393940226683;
+    cp = cp * f2 + -19.739208802178716;
+    double cs = cp * f2 + 1.0;
+    switch (n & 3u) {
+    case 0: *s = sn;  *c = cs;  break;
+    case 1: *s = cs;  *c = -sn; break;
+    case 2: *s = -sn; *c = -cs; break;
+    default: *s = -cs; *c = sn; break;
+    }
+}
+
+/* ---- inverse normal CDF (Wichura, AS 241) ------------------------------
+ * Split in the pieces a SIMD kernel evaluates for all lanes and blends:
+ *   central: |p - 1/2| <= 0.425, a rational function of 0.180625 - q^2;
+ *   tail:    s = sqrt(-log(min(p, 1 - p))), rational in s - 1.6 (s <= 5)
+ *            or s - 5 (s > 5), negated when p < 1/2.
+ * Float32 uses PPND7 (about 1e-7 relative), float64 PPND16 (about 1e-16).
+ * The tail takes -log of the tail probability directly, so a caller can
+ * pass it from a log-domain computation when the probability underflows. */
+static inline float wi_ndtri_central_f32(float q)
+{
+    float r = 0.180625f - q * q;
+    float num = ((5.9109374720e+01f * r + 1.5929113202e+02f) * r + 5.0434271938e+01f) * r + 3.3871327179e+00f;
+    float den = ((6.7187563600e+01f * r + 7.8757757664e+01f) * r + 1.7895169469e+01f) * r + 1.0f;
+    return q * num / den;
+}
+
+static inline float wi_ndtri_tail_f32(float s) /* s = sqrt(-log tail prob) */
+{
+    if (s <= 5.0f) {
+        float r = s - 1.6f;
+        float num = ((1.7023821103e-01f * r + 1.3067284816e+00f) * r + 2.7568153900e+00f) * r + 1.4234372777e+00f;
+        float den = (1.2021132975e-01f * r + 7.3700164250e-01f) * r + 1.0f;
+        return num / den;
+    }
+    float r = s - 5.0f;
+    float num = ((1.7337203997e-02f * r + 4.2868294337e-01f) * r + 3.0812263860e+00f) * r + 6.6579051150e+00f;
+    float den = (1.2258202635e-02f * r + 2.4197894225e-01f) * r + 1.0f;
+    return num / den;
+}
+
+static inline double wi_ndtri_central_f64(double q)
+{
+    double r = 0.180625 - q * q;
+    double num = 2.5090809287301226727e+3;
+    num = num * r + 3.3430575583588128105e+4;
+    num = num * r + 6.7265770927008700853e+4;
+    num = num * r + 4.5921953931549871457e+4;
+    num = num * r + 1.3731693765509461125e+4;
+    num = num * r + 1.9715909503065514427e+3;
+    num = num * r + 1.3314166789178437745e+2;
+    num = num * r + 3.3871328727963666080e+0;
+    double den = 5.2264952788528545610e+3;
+    den = den * r + 2.8729085735721942674e+4;
+    den = den * r + 3.9307895800092710610e+4;
+    den = den * r + 2.1213794301586595867e+4;
+    den = den * r + 5.3941960214247511077e+3;
+    den = den * r + 6.8718700749205790830e+2;
+    den = den * r + 4.2313330701600911252e+1;
+    den = den * r + 1.0;
+    return q * num / den;
+}
+
+static inline double wi_ndtri_tail_f64(double s)
+{
+    double num, den;
+    if (s <= 5.0) {
+        double r = s - 1.6;
+        num = 7.74545014278341407640e-4;
+        num = num * r + 2.27238449892691845833e-2;
+        num = num * r + 2.41780725177450611770e-1;
+        num = num * r + 1.27045825245236838258e+0;
+        num = num * r + 3.64784832476320460504e+0;
+        num = num * r + 5.76949722146069140550e+0;
+        num = num * r + 4.63033784615654529590e+0;
+        num = num * r + 1.42343711074968357734e+0;
+        den = 1.05075007164441684324e-9;
+        den = den * r + 5.47593808499534494600e-4;
+        den = den * r + 1.51986665636164571966e-2;
+        den = den * r + 1.48103976427480074590e-1;
+        den = den * r + 6.89767334985100004550e-1;
+        den = den * r + 1.67638483018380384940e+0;
+        den = den * r + 2.05319162663775882187e+0;
+        den = den * r + 1.0;
+    } else {
+        double r = s - 5.0;
+        num = 2.01033439929228813265e-7;
+        num = num * r + 2.71155556874348757815e-5;
+        num = num * r + 1.24266094738807843860e-3;
+        num = num * r + 2.65321895265761230930e-2;
+        num = num * r + 2.96560571828504891230e-1;
+        num = num * r + 1.78482653991729133580e+0;
+        num = num * r + 5.46378491116411436990e+0;
+        num = num * r + 6.65790464350110377720e+0;
+        den = 2.04426310338993978564e-15;
+        den = den * r + 1.42151175831644588870e-7;
+        den = den * r + 1.84631831751005468180e-5;
+        den = den * r + 7.86869131145613259100e-4;
+        den = den * r + 1.48753612908506148525e-2;
+        den = den * r + 1.36929880922735805310e-1;
+        den = den * r + 5.99832206555887937690e-1;
+        den = den * r + 1.0;
+    }
+    return num / den;
+}
+
+/* ---- narrowing float32 -> 16-bit, round to nearest even ----------------
+ * Bit for bit what numpy's astype(float16) and ml_dtypes' astype(bfloat16)
+ * give, including subnormals, overflow to inf and NaN. */
+static inline uint16_t wi_f32_to_f16(float value)
+{
+    uint32_t x = wi_f32_bits(value);
+    uint32_t sign = x & UINT32_C(0x80000000);
+    uint16_t out;
+    x ^= sign;
+    if (x >= UINT32_C(0x47800000)) {                 /* >= 65536, inf or NaN */
+        out = (x > UINT32_C(0x7f800000)) ? 0x7e00 : 0x7c00;
+    } else if (x < UINT32_C(0x38800000)) {           /* below 2^-14: subnormal */
+        /* Adding 0.5 aligns the half subnormal's bits at the bottom and the
+         * FPU rounds to nearest even for us. */
+        float shifted = wi_bits_f32(x) + 0.5f;
+        out = (uint16_t)(wi_f32_bits(shifted) - UINT32_C(0x3f000000));
+    } else {
+        uint32_t mant_odd = (x >> 13) & 1u;
+        x += UINT32_C(0xc8000fff) + mant_odd;        /* rebias exponent, round */
+        out = (uint16_t)(x >> 13);
+    }
+    return (uint16_t)(out | (sign >> 16));
+}
+
+static inline uint16_t wi_f32_to_bf16(float value)
+{
+    uint32_t x = wi_f32_bits(value);
+    if ((x & UINT32_C(0x7fffffff)) > UINT32_C(0x7f800000))
+        return (uint16_t)((x >> 16) | 0x40u);       /* quiet NaN */
+    x += UINT32_C(0x7fff) + ((x >> 16) & 1u);
+    return (uint16_t)(x >> 16);
+}
+
+#endif

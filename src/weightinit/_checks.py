@@ -1,0 +1,159 @@
+"""Validation of shapes, dtypes, regions and ``out`` (DESIGN.md section 5).
+
+Everything here runs before any write, and every message names the argument
+and what is allowed.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+
+import numpy as np
+
+from . import _core
+
+__all__ = ["resolve_dtype", "normalize_shape", "normalize_region",
+           "check_out", "out_code", "finite_float", "FLOAT_DTYPE_NAMES"]
+
+FLOAT_DTYPE_NAMES = ("float32", "float64", "float16", "bfloat16")
+_MAX_ELEMENTS = (1 << 63) - 1
+
+
+def _bfloat16():
+    try:
+        import ml_dtypes
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise TypeError("dtype bfloat16 needs the ml_dtypes package "
+                        "(pip install weightinit[bfloat16])") from None
+    return np.dtype(ml_dtypes.bfloat16)
+
+
+def resolve_dtype(dtype, default="float32", name="dtype") -> np.dtype:
+    """Return the NumPy dtype for ``dtype`` (None gives ``default``).
+
+    Accepts NumPy dtypes and types, their names, ``"bfloat16"`` (through
+    ml_dtypes) and torch dtypes of those four kinds.
+    """
+    if dtype is None:
+        dtype = default
+    if isinstance(dtype, str) and dtype.lower() in ("bfloat16", "bf16"):
+        return _bfloat16()
+    torch_name = getattr(dtype, "is_floating_point", None) is not None and str(dtype)
+    if torch_name and torch_name.startswith("torch."):
+        dtype = torch_name[len("torch."):]
+        if dtype == "bfloat16":
+            return _bfloat16()
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be one of {', '.join(FLOAT_DTYPE_NAMES)}; "
+                        f"got {dtype!r}") from None
+    if resolved.name not in FLOAT_DTYPE_NAMES:
+        raise TypeError(f"{name} must be one of {', '.join(FLOAT_DTYPE_NAMES)}; "
+                        f"got {resolved.name}")
+    return resolved
+
+
+def out_code(dtype: np.dtype) -> int:
+    """The C core's output-type code for a resolved dtype."""
+    return {"float32": _core.OUT_F32, "float64": _core.OUT_F64,
+            "float16": _core.OUT_F16, "bfloat16": _core.OUT_BF16,
+            "uint32": _core.OUT_U32}[dtype.name]
+
+
+def normalize_shape(shape, name="shape") -> tuple[int, ...]:
+    """Return ``shape`` as a tuple of non-negative ints (an int is 1-D)."""
+    if isinstance(shape, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an int or a sequence of ints; got bool")
+    if isinstance(shape, numbers.Integral):
+        dims = (shape,)
+    else:
+        try:
+            dims = tuple(shape)
+        except TypeError:
+            raise TypeError(f"{name} must be an int or a sequence of ints; "
+                            f"got {type(shape).__name__}") from None
+    result = []
+    for d in dims:
+        if isinstance(d, (bool, np.bool_)):
+            raise TypeError(f"{name} must contain ints; got bool")
+        try:
+            d = operator.index(d)
+        except TypeError:
+            raise TypeError(f"{name} must contain ints; got {d!r}") from None
+        if d < 0:
+            raise ValueError(f"{name} must not have negative dimensions; got {tuple(dims)}")
+        result.append(d)
+    if len(result) > _core.MAX_NDIM:
+        raise ValueError(f"{name} may have at most {_core.MAX_NDIM} dimensions; got {len(result)}")
+    size = math.prod(result)
+    if size > _MAX_ELEMENTS:
+        raise ValueError(f"{name} has {size} elements, more than 2**63 - 1")
+    return tuple(result)
+
+
+def normalize_region(region, shape) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Return ``(start, region_shape)`` for ``region`` within ``shape``.
+
+    ``region`` is None (everything), a slice, or a tuple of slices with step
+    1, one per leading axis; bounds follow Python's slicing rules, so
+    ``full[region]`` is exactly the part generated.
+    """
+    if region is None:
+        return (0,) * len(shape), tuple(shape)
+    if isinstance(region, slice):
+        region = (region,)
+    if not isinstance(region, tuple) or not all(isinstance(s, slice) for s in region):
+        raise TypeError("region must be a slice or a tuple of slices; "
+                        f"got {region!r}")
+    if len(region) > len(shape):
+        raise ValueError(f"region has {len(region)} slices but the shape "
+                         f"{tuple(shape)} has only {len(shape)} axes")
+    starts, sizes = [], []
+    for axis, n in enumerate(shape):
+        s = region[axis] if axis < len(region) else slice(None)
+        for bound in (s.start, s.stop, s.step):
+            if bound is not None and not isinstance(bound, numbers.Integral):
+                raise TypeError(f"region slices must have int bounds; got {s!r}")
+        if s.step not in (None, 1):
+            raise ValueError(f"region slices must have step 1; got {s!r} on axis {axis}")
+        start, stop, _ = s.indices(n)
+        starts.append(start)
+        sizes.append(max(0, stop - start))
+    return tuple(starts), tuple(sizes)
+
+
+def check_out(out, shape, dtype: np.dtype | None, name="out") -> None:
+    """Raise unless ``out`` can take a result of ``shape`` and ``dtype``.
+
+    ``dtype`` None accepts any supported floating dtype.
+    """
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray; got {type(out).__name__}")
+    if dtype is not None and out.dtype != dtype:
+        raise TypeError(f"{name} has dtype {out.dtype}; expected {dtype.name}")
+    if dtype is None and out.dtype.name not in FLOAT_DTYPE_NAMES:
+        raise TypeError(f"{name} must have dtype {', '.join(FLOAT_DTYPE_NAMES)}; "
+                        f"got {out.dtype}")
+    flags = out.flags
+    if not flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    if not flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous")
+    if not flags.aligned:
+        raise ValueError(f"{name} is not aligned")
+    if not out.dtype.isnative:
+        raise ValueError(f"{name} must be in native byte order; got {out.dtype.str}")
+    if tuple(out.shape) != tuple(shape):
+        raise ValueError(f"{name} has shape {out.shape}; expected {tuple(shape)}")
+
+
+def finite_float(value, name) -> float:
+    """``value`` as a finite Python float, or a TypeError/ValueError naming it."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value}")
+    return value

@@ -1,0 +1,70 @@
+"""The one path from Python to the C fill: resolve, validate, allocate, call.
+
+Callers (Generator, initializers) validate their own distribution parameters
+with names users know; this module validates shape, region, out, threads and
+the instruction set, all before anything is allocated or written.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from . import _core
+from ._checks import check_out, normalize_region, normalize_shape, out_code
+from ._threads import resolve_threads
+
+__all__ = ["fill", "selected_isa", "isa_available", "ISA_NAMES"]
+
+ISA_NAMES = _core.ISA_NAMES
+_ISA_ENV = "WEIGHTINIT_ISA"
+
+RAW, UNIFORM, NORMAL, TRUNCNORM = (_core.DIST_RAW, _core.DIST_UNIFORM,
+                                   _core.DIST_NORMAL, _core.DIST_TRUNCNORM)
+
+
+def isa_available(name: str) -> bool:
+    """Whether this build and CPU can run the ``name`` kernels.
+
+    Examples
+    --------
+    >>> isa_available("scalar")
+    True
+    """
+    if name not in ISA_NAMES:
+        raise ValueError(f"isa must be one of {', '.join(ISA_NAMES)}; got {name!r}")
+    code = ISA_NAMES.index(name)
+    return _core.isa_compiled(code) and code <= _core.best_isa()
+
+
+def selected_isa() -> int:
+    """The ISA code fills use: ``WEIGHTINIT_ISA`` if set, else the best."""
+    forced = os.environ.get(_ISA_ENV, "").strip().lower()
+    if not forced:
+        return _core.best_isa()
+    if forced not in ISA_NAMES:
+        raise ValueError(f"{_ISA_ENV} must be one of {', '.join(ISA_NAMES)}; got {forced!r}")
+    if not isa_available(forced):
+        raise ValueError(f"{_ISA_ENV}={forced} is not supported by this CPU or build")
+    return ISA_NAMES.index(forced)
+
+
+def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.0, 0.0, 0.0),
+         region=None, out=None, threads=None, base: int = 0, out_dtype_check=True):
+    """Generate ``dist`` samples for ``region`` of ``shape`` into ``out`` or a new array.
+
+    ``key`` is the (key0, key1) pair, ``stream`` the 64-bit stream number,
+    ``base`` an element offset added to every global index.
+    """
+    shape = normalize_shape(shape)
+    start, region_shape = normalize_region(region, shape)
+    if out is not None:
+        check_out(out, region_shape, dtype if out_dtype_check else None)
+    nthreads = resolve_threads(threads)
+    isa = selected_isa()
+    if out is None:
+        out = np.empty(region_shape, dtype)
+    p0, p1, p2, p3 = (float(v) for v in params)
+    _core.fill(out, dist, out_code(out.dtype), key[0], key[1], stream, base,
+               shape, start, p0, p1, p2, p3, nthreads, isa)
+    return out

@@ -1,0 +1,84 @@
+"""Thread-count policy: ``threads=``, ``set_num_threads``, ``WEIGHTINIT_NUM_THREADS``.
+
+The count is only ever an argument to the C core (no global state there);
+the process-wide default lives here.
+"""
+from __future__ import annotations
+
+import numbers
+import os
+
+__all__ = ["get_num_threads", "set_num_threads", "resolve_threads"]
+
+_ENV = "WEIGHTINIT_NUM_THREADS"
+_MAX_THREADS = 256
+_default: int | None = None   # set_num_threads value; None means "from env or CPUs"
+
+
+def _available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _from_env() -> int | None:
+    value = os.environ.get(_ENV)
+    if value is None or value.strip() == "":
+        return None
+    try:
+        count = int(value)
+    except ValueError:
+        raise ValueError(f"{_ENV} must be a positive integer; got {value!r}") from None
+    if count < 1:
+        raise ValueError(f"{_ENV} must be a positive integer; got {value!r}")
+    return min(count, _MAX_THREADS)
+
+
+def get_num_threads() -> int:
+    """Number of threads a fill uses when ``threads=None``.
+
+    ``set_num_threads(n)`` if called, else ``WEIGHTINIT_NUM_THREADS`` if set,
+    else every CPU this process may run on.
+
+    Examples
+    --------
+    >>> get_num_threads() >= 1
+    True
+    """
+    if _default is not None:
+        return _default
+    env = _from_env()
+    return env if env is not None else _available_cpus()
+
+
+def set_num_threads(n) -> None:
+    """Set the default thread count; ``None`` restores the automatic choice.
+
+    Examples
+    --------
+    >>> set_num_threads(1); get_num_threads()
+    1
+    >>> set_num_threads(None)
+    """
+    global _default
+    _default = None if n is None else resolve_threads(n)
+
+
+def resolve_threads(threads) -> int:
+    """Turn a ``threads=`` argument into a count >= 1.
+
+    ``None`` means the default; a positive int is used as is (capped at
+    256); a negative int counts back from the CPUs as in scikit-learn
+    (-1 is all of them, -2 all but one); 0 is rejected.
+    """
+    if threads is None:
+        return get_num_threads()
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral):
+        raise TypeError(f"threads must be None or a nonzero int; got {type(threads).__name__}")
+    threads = int(threads)
+    if threads == 0:
+        raise ValueError("threads must be None or a nonzero int; got 0")
+    if threads < 0:
+        threads = max(1, _available_cpus() + 1 + threads)
+    return min(threads, _MAX_THREADS)
