@@ -215,6 +215,24 @@ class Generator:
         return self._draw(_fill.RAW, size, None, out, (0.0, 0.0, 0.0, 0.0),
                           region, threads, "random_raw")
 
+    def advance(self, delta):
+        """Skip ``delta`` blocks of the stream (4 float32 or 2 float64 values
+        each), as ``numpy.random.Philox.advance``; returns self.
+
+        Examples
+        --------
+        >>> g = Generator(0); _ = g.random_raw(8)
+        >>> bool((Generator(0).advance(2).random_raw(4) == Generator(0).random_raw(12)[8:]).all())
+        True
+        """
+        if isinstance(delta, bool) or not isinstance(delta, (int, np.integer)):
+            raise TypeError(f"delta must be an int; got {type(delta).__name__}")
+        delta = int(delta)
+        if delta < 0 or self._next_block + delta > _BLOCKS_LIMIT:
+            raise ValueError(f"delta must be in [0, 2**64 - next block]; got {delta}")
+        self._next_block += delta
+        return self
+
     def spawn(self, n_children):
         """Independent child generators, as ``numpy.random.Generator.spawn``.
 
