@@ -133,3 +133,57 @@ int wi_fill(const wi_params *p, const wi_region *region, void *out,
     }
     return 0;
 }
+
+typedef struct {
+    char *out;
+    uint64_t begin, end;        /* item range */
+    const unsigned char *value;
+    size_t item;
+} wi_const_job;
+
+static void *wi_const_run(void *arg)
+{
+    wi_const_job *job = (wi_const_job *)arg;
+    uint64_t n = job->end - job->begin;
+    if (n == 0) return NULL;
+    char *dst = job->out + job->begin * job->item;
+    /* Write one item, then double the written prefix: memcpy-speed for any pattern. */
+    memcpy(dst, job->value, job->item);
+    uint64_t done = 1;
+    while (done < n) {
+        uint64_t take = done < n - done ? done : n - done;
+        if (take > (UINT64_C(1) << 16)) take = UINT64_C(1) << 16;
+        memcpy(dst + done * job->item, dst, take * job->item);
+        done += take;
+    }
+    return NULL;
+}
+
+int wi_fill_constant(void *out, uint64_t nitems, const void *value, size_t item, int nthreads)
+{
+    if (item != 1 && item != 2 && item != 4 && item != 8) return -1;
+    if (nitems > 0 && (out == NULL || value == NULL)) return -1;
+    uint64_t max_threads = nitems / WI_PARALLEL_MIN_ELEMENTS;
+    if (max_threads < 1) max_threads = 1;
+    if (nthreads < 1) nthreads = 1;
+    if (nthreads > 256) nthreads = 256;
+    int threads = (uint64_t)nthreads < max_threads ? nthreads : (int)max_threads;
+    wi_const_job jobs[256];
+    pthread_t tids[256];
+    int started[256];
+    uint64_t chunks = (nitems + WI_CHUNK_ELEMENTS - 1) / WI_CHUNK_ELEMENTS;
+    for (int t = 0; t < threads; t++) {
+        uint64_t a = chunks * (uint64_t)t / (uint64_t)threads * WI_CHUNK_ELEMENTS;
+        uint64_t b = chunks * (uint64_t)(t + 1) / (uint64_t)threads * WI_CHUNK_ELEMENTS;
+        jobs[t] = (wi_const_job){(char *)out, a < nitems ? a : nitems, b < nitems ? b : nitems,
+                                 (const unsigned char *)value, item};
+    }
+    for (int t = 1; t < threads; t++)
+        started[t] = pthread_create(&tids[t], NULL, wi_const_run, &jobs[t]) == 0;
+    wi_const_run(&jobs[0]);
+    for (int t = 1; t < threads; t++) {
+        if (started[t]) pthread_join(tids[t], NULL);
+        else wi_const_run(&jobs[t]);
+    }
+    return 0;
+}

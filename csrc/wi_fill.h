@@ -42,6 +42,11 @@ void wi_kernel_scalar(const wi_params *p, uint64_t block0, size_t nblocks, void 
 int wi_fill(const wi_params *p, const wi_region *region, void *out,
             uint64_t k0, uint64_t k1, int nthreads, int isa);
 
+/* Write one item of `item` bytes (1, 2, 4 or 8) over nitems items of out on
+ * up to nthreads threads: constant initializers, and the memory-bandwidth
+ * yardstick of the benchmarks. Returns 0, or -1 on bad arguments. */
+int wi_fill_constant(void *out, uint64_t nitems, const void *value, size_t item, int nthreads);
+
 /* Elements per thread below which a fill stays on the calling thread. */
 #define WI_PARALLEL_MIN_ELEMENTS (1u << 15)
 /* Thread split points are multiples of this many elements. */

@@ -35,6 +35,8 @@ cdef extern from "wi_fill.h":
     int wi_isa_compiled(int isa) nogil
     int wi_fill(const wi_params *p, const wi_region *region, void *out,
                 uint64_t k0, uint64_t k1, int nthreads, int isa) nogil
+    int wi_fill_constant(void *out, uint64_t nitems, const void *value,
+                         size_t item, int nthreads) nogil
 
 # Codes shared with the Python layer (values of wi_dist and wi_out).
 DIST_RAW, DIST_UNIFORM, DIST_NORMAL, DIST_TRUNCNORM = 0, 1, 2, 3
@@ -119,4 +121,22 @@ def fill(out, int dist, int out_code, uint64_t key0, uint64_t key1,
             raise ValueError("region does not fit the global shape")
         k = k_end
         PyErr_CheckSignals()
+    return out
+
+
+def fill_constant(out, value, int threads):
+    """Fill the C-contiguous array ``out`` with ``value`` (cast to its dtype)
+    on up to ``threads`` threads."""
+    if not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValueError("out must be C-contiguous and writeable")
+    cdef bytes item = out.dtype.type(value).tobytes()
+    cdef const unsigned char[:] pattern = item
+    cdef void *data = <void *><uintptr_t>out.__array_interface__["data"][0]
+    cdef uint64_t n = out.size
+    cdef size_t size = len(item)
+    cdef int rc
+    with nogil:
+        rc = wi_fill_constant(data, n, &pattern[0], size, threads)
+    if rc != 0:
+        raise ValueError("unsupported item size for a constant fill")
     return out
