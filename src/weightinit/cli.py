@@ -52,6 +52,15 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--rows", type=int, default=16384)
     d.add_argument("--cols", type=int, default=16384)
     d.add_argument("--repeats", type=int, default=3)
+    b = sub.add_parser("bench", help="compare fills with NumPy / PyTorch / Keras in one run")
+    b.add_argument("--sizes", type=lambda s: [int(float(v)) for v in s.split(",")],
+                   default=[10**3, 10**6, 2**24], help="comma-separated, e.g. 1e3,1e6,268435456")
+    b.add_argument("--threads", type=lambda s: [int(v) for v in s.split(",")], default=None,
+                   help="comma-separated thread counts (default: 1 and all)")
+    b.add_argument("--cases", default="uniform,normal,truncnorm")
+    b.add_argument("--dtypes", default="float32,bfloat16")
+    b.add_argument("--no-baselines", action="store_true")
+    b.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
     return parser
 
 
@@ -60,4 +69,9 @@ def main(argv=None) -> int:
     if args.command in (None, "demo"):
         demo(getattr(args, "rows", 16384), getattr(args, "cols", 16384),
              getattr(args, "repeats", 3))
+    elif args.command == "bench":
+        from . import bench
+        rows = bench.run(sizes=args.sizes, threads=args.threads, cases=args.cases.split(","),
+                         dtypes=args.dtypes.split(","), baselines=not args.no_baselines)
+        print(bench.to_json(rows) if args.json else bench.header() + "\n" + bench.main_table(rows))
     return 0
