@@ -6,7 +6,6 @@ default to 10**3, 10**6 and 2**28; set WEIGHTINIT_BENCH_SIZES=1e3,1e6 for a
 quick pass. Nothing here asserts a timing: the targets are read off the
 table (and off ``weightinit bench``, which measures the same calls).
 """
-import math
 import os
 
 import numpy as np
@@ -34,16 +33,21 @@ def test_weightinit(benchmark, case, dtype, size, threads):
     benchmark(bench._ours(case, size, _dtype(dtype), threads, out))
 
 
+BASELINES = ["numpy random(out=)", "numpy uniform().astype", "numpy standard_normal(out=)",
+             "torch uniform_", "torch kaiming_uniform_", "torch normal_", "torch trunc_normal_",
+             "keras HeNormal (numpy)", "keras GlorotUniform (numpy)"]
+
+
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", bench.CASES)
-def test_baselines(benchmark, case, dtype, size):
+@pytest.mark.parametrize("baseline", BASELINES)
+def test_baseline(benchmark, baseline, case, dtype, size):
     benchmark.group = f"{case}-{dtype}-{size}"
     options = {}
     for group in (bench._numpy_baselines, bench._torch_baselines, bench._keras_baselines):
         options.update(group(case, size, _dtype(dtype)))
-    if not options:
-        pytest.skip(f"no baseline installed for {case} {dtype}")
-    name, (timed, fresh) = next(iter(options.items()))
-    benchmark.name = name
+    if baseline not in options:
+        pytest.skip(f"{baseline} does not apply to {case} {dtype} or is not installed")
+    timed, fresh = options[baseline]
     benchmark(timed or fresh)
