@@ -17,6 +17,12 @@ __all__ = ["resolve_dtype", "normalize_shape", "normalize_region",
            "check_out", "out_code", "finite_float", "FLOAT_DTYPE_NAMES"]
 
 FLOAT_DTYPE_NAMES = ("float32", "float64", "float16", "bfloat16")
+_FLOAT_DTYPES: set = {np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float16)}
+try:
+    import ml_dtypes as _ml_dtypes
+    _FLOAT_DTYPES.add(np.dtype(_ml_dtypes.bfloat16))
+except ImportError:  # pragma: no cover - bfloat16 is optional
+    pass
 _MAX_ELEMENTS = (1 << 63) - 1
 
 
@@ -29,6 +35,9 @@ def _bfloat16():
     return np.dtype(ml_dtypes.bfloat16)
 
 
+_resolved: dict = {}   # dtype argument -> np.dtype; small calls must be cheap
+
+
 def resolve_dtype(dtype, default="float32", name="dtype") -> np.dtype:
     """Return the NumPy dtype for ``dtype`` (None gives ``default``).
 
@@ -37,6 +46,19 @@ def resolve_dtype(dtype, default="float32", name="dtype") -> np.dtype:
     """
     if dtype is None:
         dtype = default
+    try:
+        return _resolved[dtype]
+    except (KeyError, TypeError):  # TypeError: unhashable argument
+        pass
+    resolved = _resolve_dtype_uncached(dtype, name)
+    try:
+        _resolved[dtype] = resolved
+    except TypeError:
+        pass
+    return resolved
+
+
+def _resolve_dtype_uncached(dtype, name) -> np.dtype:
     if isinstance(dtype, str) and dtype.lower() in ("bfloat16", "bf16"):
         return _bfloat16()
     torch_name = getattr(dtype, "is_floating_point", None) is not None and str(dtype)
@@ -55,15 +77,28 @@ def resolve_dtype(dtype, default="float32", name="dtype") -> np.dtype:
     return resolved
 
 
+_OUT_CODES: dict = {}
+
+
 def out_code(dtype: np.dtype) -> int:
     """The C core's output-type code for a resolved dtype."""
-    return {"float32": _core.OUT_F32, "float64": _core.OUT_F64,
-            "float16": _core.OUT_F16, "bfloat16": _core.OUT_BF16,
-            "uint32": _core.OUT_U32}[dtype.name]
+    try:
+        return _OUT_CODES[dtype]
+    except KeyError:
+        code = {"float32": _core.OUT_F32, "float64": _core.OUT_F64,
+                "float16": _core.OUT_F16, "bfloat16": _core.OUT_BF16,
+                "uint32": _core.OUT_U32}[dtype.name]
+        _OUT_CODES[dtype] = code
+        return code
 
 
 def normalize_shape(shape, name="shape") -> tuple[int, ...]:
     """Return ``shape`` as a tuple of non-negative ints (an int is 1-D)."""
+    if type(shape) is int and 0 <= shape:          # fast paths: small calls
+        return (shape,)
+    if type(shape) is tuple and all(type(d) is int and d >= 0 for d in shape) \
+            and len(shape) <= _core.MAX_NDIM and math.prod(shape) <= _MAX_ELEMENTS:
+        return shape
     if isinstance(shape, (bool, np.bool_)):
         raise TypeError(f"{name} must be an int or a sequence of ints; got bool")
     if isinstance(shape, numbers.Integral):
@@ -133,7 +168,7 @@ def check_out(out, shape, dtype: np.dtype | None, name="out") -> None:
         raise TypeError(f"{name} must be a numpy.ndarray; got {type(out).__name__}")
     if dtype is not None and out.dtype != dtype:
         raise TypeError(f"{name} has dtype {out.dtype}; expected {dtype.name}")
-    if dtype is None and out.dtype.name not in FLOAT_DTYPE_NAMES:
+    if dtype is None and out.dtype not in _FLOAT_DTYPES:
         raise TypeError(f"{name} must have dtype {', '.join(FLOAT_DTYPE_NAMES)}; "
                         f"got {out.dtype}")
     flags = out.flags

@@ -7,6 +7,7 @@ interpreter.
 """
 from libc.stdint cimport uint16_t, uint32_t, uint64_t, int64_t, uintptr_t
 from cpython.exc cimport PyErr_CheckSignals
+from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_WRITABLE, PyBUF_ANY_CONTIGUOUS
 
 cdef extern from "wi_philox.h":
     ctypedef struct wi_block:
@@ -107,7 +108,17 @@ def fill(out, int dist, int out_code, uint64_t key0, uint64_t key1,
         region.start[d] = start[d]
         region.shape[d] = shape[d]
         total *= <uint64_t>shape[d]
-    cdef void *data = <void *><uintptr_t>out.__array_interface__["data"][0]
+    cdef Py_buffer view
+    PyObject_GetBuffer(out, &view, PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS)
+    try:
+        _fill_sliced(&params, &region, view.buf, total, threads, isa)
+    finally:
+        PyBuffer_Release(&view)
+    return out
+
+
+cdef int _fill_sliced(const wi_params *params, const wi_region *region, void *data,
+                      uint64_t total, int threads, int isa) except -1:
     cdef uint64_t k = 0, k_end, step
     cdef int rc = 0
     if threads < 1:
@@ -116,12 +127,12 @@ def fill(out, int dist, int out_code, uint64_t key0, uint64_t key1,
     while k < total:
         k_end = total if total - k < step else k + step
         with nogil:
-            rc = wi_fill(&params, &region, data, k, k_end, threads, isa)
+            rc = wi_fill(params, region, data, k, k_end, threads, isa)
         if rc != 0:
             raise ValueError("region does not fit the global shape")
         k = k_end
         PyErr_CheckSignals()
-    return out
+    return 0
 
 
 def fill_constant(out, value, int threads):

@@ -37,11 +37,15 @@ def isa_available(name: str) -> bool:
     return _core.isa_compiled(code) and code <= _core.best_isa()
 
 
+_BEST_ISA = _core.best_isa()
+
+
 def selected_isa() -> int:
     """The ISA code fills use: ``WEIGHTINIT_ISA`` if set, else the best."""
-    forced = os.environ.get(_ISA_ENV, "").strip().lower()
+    forced = os.environ.get(_ISA_ENV)
     if not forced:
-        return _core.best_isa()
+        return _BEST_ISA
+    forced = forced.strip().lower()
     if forced not in ISA_NAMES:
         raise ValueError(f"{_ISA_ENV} must be one of {', '.join(ISA_NAMES)}; got {forced!r}")
     if not isa_available(forced):
@@ -56,7 +60,7 @@ def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.
     ``key`` is the (key0, key1) pair, ``stream`` the 64-bit stream number,
     ``base`` an element offset added to every global index.
     """
-    shape = normalize_shape(shape)
+    shape = normalize_shape(shape)   # a no-op fast path for normalized tuples
     start, region_shape = normalize_region(region, shape)
     if out is not None:
         check_out(out, region_shape, dtype if out_dtype_check else None)

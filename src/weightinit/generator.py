@@ -22,6 +22,8 @@ from ._stream import key_from_seed, stream_id
 __all__ = ["Generator", "default_rng"]
 
 _UINT32 = np.dtype(np.uint32)
+_FLOAT64 = np.dtype(np.float64)
+_ALL_FLOATS = ("float32", "float64", "float16", "bfloat16")
 _BLOCKS_LIMIT = 1 << 64
 
 
@@ -90,17 +92,15 @@ class Generator:
                 f"stream={self._stream}, next_block={self._next_block})")
 
     # -- the one drawing path ------------------------------------------------
-    def _draw(self, dist, size, dtype, out, params, region, threads, method,
-              allowed=("float32", "float64", "float16", "bfloat16")):
+    def _draw(self, dist, size, dtype, out, params, region, threads, method):
         if dist == _fill.RAW:
             dtype = _UINT32
         else:
             try:
                 dtype = resolve_dtype(dtype, default="float64")
             except TypeError:
-                raise TypeError(f"Unsupported dtype {dtype!r} for {method}") from None
-            if dtype.name not in allowed:
-                raise TypeError(f"Unsupported dtype {dtype!r} for {method}")
+                raise TypeError(f"Unsupported dtype {dtype!r} for {method}; "
+                                f"dtype must be one of {', '.join(_ALL_FLOATS)}") from None
         if out is not None:
             if not isinstance(out, np.ndarray):
                 raise TypeError(f"out must be a numpy.ndarray; got {type(out).__name__}")
@@ -115,7 +115,7 @@ class Generator:
                 raise ValueError("size must match out.shape when used together")
         scalar = size is None
         shape = () if scalar else normalize_shape(size, "size")
-        per = 2 if dtype.name == "float64" else 4
+        per = 2 if dtype == _FLOAT64 else 4
         blocks = -(-math.prod(shape) // per)
         if self._next_block + blocks > _BLOCKS_LIMIT:
             raise ValueError("size would run past the end of the stream (2**64 blocks)")
