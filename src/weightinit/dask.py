@@ -1,0 +1,95 @@
+"""The initializers as Dask arrays (DESIGN.md section 7).
+
+Each block is generated on its own through ``region=`` with fans from the
+global shape, so the array is bit-identical to the local call for any
+chunking, and blocks can be computed on any worker of a
+``dask.distributed`` cluster (the task carries only the seed, stream and
+parameters, never data).
+
+Examples
+--------
+>>> import weightinit.dask as wid
+>>> x = wid.he_normal((1000, 300), chunks=(256, 128), seed=0)
+>>> x.chunks[0]
+(256, 256, 256, 232)
+>>> import weightinit as wi
+>>> bool((x.compute() == wi.he_normal((1000, 300), seed=0)).all())
+True
+"""
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+
+from ._checks import normalize_shape, resolve_dtype
+from ._stream import stream_id
+
+try:
+    import dask.array as da
+except ImportError as err:  # pragma: no cover - optional dependency
+    raise ImportError("weightinit.dask needs dask: pip install 'dask[array]'") from err
+
+__all__ = ["from_initializer"]
+
+
+def _block(fn, shape, seed, stream, dtype, params, block_info=None):
+    location = block_info[None]["array-location"]
+    region = tuple(slice(a, b) for a, b in location)
+    return fn(shape, seed=seed, stream=stream, dtype=dtype, region=region or None,
+              threads=1, **params)
+
+
+def from_initializer(name, shape, *, chunks="auto", seed=None, stream=0, dtype=None, **params):
+    """A Dask array whose blocks are ``weightinit.<name>(shape, region=block)``.
+
+    Parameters
+    ----------
+    name : str
+        A weightinit initializer, e.g. ``"he_normal"``.
+    shape : int or tuple of int
+        The global shape (fans come from it).
+    chunks : as in ``dask.array``
+        Block sizes; any chunking gives the same values.
+    seed : int, SeedSequence or None
+        None draws one seed now, so every block shares it.
+    stream, dtype, **params
+        As for the initializer. Blocks run one thread each (Dask provides
+        the parallelism).
+    """
+    from . import initializers
+    if name not in getattr(initializers, "__all__", ()):
+        raise ValueError(f"name must be a weightinit initializer; got {name!r}")
+    fn = getattr(initializers, name)
+    shape = normalize_shape(shape)
+    dtype = resolve_dtype(dtype)
+    if seed is None:
+        seed = int.from_bytes(os.urandom(8), "little")
+    stream = stream_id(stream)
+    # Validate every parameter now, on an empty region, not on a worker later.
+    fn(shape, seed=seed, stream=stream, dtype=dtype,
+       region=tuple(slice(0, 0) for _ in shape) or None, **params)
+    chunks = da.core.normalize_chunks(chunks, shape, dtype=dtype)
+    return da.map_blocks(functools.partial(_block, fn, shape, seed, stream, dtype, params),
+                         chunks=chunks, dtype=dtype, meta=np.empty((0,) * len(shape), dtype),
+                         name=f"weightinit-{name}-{seed:x}-{stream:x}-{dtype.name}")
+
+
+def _make(name):
+    def initializer(shape, *, chunks="auto", seed=None, stream=0, dtype=None, **params):
+        return from_initializer(name, shape, chunks=chunks, seed=seed, stream=stream,
+                                dtype=dtype, **params)
+    initializer.__name__ = initializer.__qualname__ = name
+    initializer.__doc__ = (f"``weightinit.{name}`` as a Dask array of any ``chunks``; "
+                           "see :func:`from_initializer`.")
+    return initializer
+
+
+_NAMES = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
+          "lecun_normal", "variance_scaling", "random_uniform", "random_normal",
+          "truncated_normal", "orthogonal", "identity", "zeros", "ones", "constant",
+          "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal")
+for _name in _NAMES:
+    globals()[_name] = _make(_name)
+__all__ += list(_NAMES)
