@@ -3,13 +3,41 @@
 Every sample is a pure function of (seed, stream, element index) of the
 Philox4x32-10 generator, so results are bit-identical for any thread count,
 region (shard) or CPU. See README.md and DESIGN.md.
+
+The PyTorch-style in-place functions live in :mod:`weightinit.torch`
+(``import weightinit.torch``, or ``weightinit.torch`` after
+``import weightinit``: it is imported on first use).
 """
 from ._fill import isa_available
 from ._stream import key_from_seed, stream_id
 from ._threads import get_num_threads, set_num_threads
 from .generator import Generator, default_rng
+from .initializers import (
+    Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, Initializer,
+    LecunNormal, LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform,
+    TruncatedNormal, VarianceScaling, Zeros, constant, get, glorot_normal, glorot_uniform,
+    he_normal, he_uniform, identity, kaiming_normal, kaiming_uniform, lecun_normal,
+    lecun_uniform, ones, orthogonal, random_normal, random_uniform, truncated_normal,
+    variance_scaling, xavier_normal, xavier_uniform, zeros)
 
 __version__ = "0.1.0"
 
 __all__ = ["Generator", "default_rng", "get_num_threads", "set_num_threads",
-           "isa_available", "key_from_seed", "stream_id", "__version__"]
+           "isa_available", "key_from_seed", "stream_id", "__version__",
+           # initializers (DESIGN.md 4)
+           "variance_scaling", "glorot_uniform", "glorot_normal", "he_uniform",
+           "he_normal", "lecun_uniform", "lecun_normal", "xavier_uniform",
+           "xavier_normal", "kaiming_uniform", "kaiming_normal", "random_uniform",
+           "random_normal", "truncated_normal", "orthogonal", "identity", "zeros",
+           "ones", "constant", "Initializer", "VarianceScaling", "GlorotUniform",
+           "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal",
+           "RandomUniform", "RandomNormal", "TruncatedNormal", "Orthogonal",
+           "Identity", "Zeros", "Ones", "Constant", "get"]
+
+
+def __getattr__(name):
+    # weightinit.torch needs torch: import it only when asked for.
+    if name == "torch":
+        import importlib
+        return importlib.import_module(".torch", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
