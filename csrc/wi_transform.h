@@ -10,6 +10,7 @@
 #ifndef WI_TRANSFORM_H
 #define WI_TRANSFORM_H
 
+#include <math.h>
 #include "wi_params.h"
 #include "wi_math.h"
 
