@@ -1,21 +1,70 @@
 /* Run-time choice of the block kernel. The choice is made per call from an
  * explicit isa argument (no global state); the Python layer passes the best
- * ISA or the one WEIGHTINIT_ISA forces. */
+ * ISA or the one WEIGHTINIT_ISA forces. Every kernel gives the same bits,
+ * so the choice only changes speed.
+ *
+ * An ISA is usable when the build contains its kernels (x86-64 only, see
+ * CMakeLists.txt), the CPU has its instructions and the OS saves its
+ * registers on context switches (XCR0, read by xgetbv once CPUID says the
+ * OS enabled XSAVE). */
 #include "wi_fill.h"
+
+#if defined(WI_HAVE_X86_SIMD) && (defined(__x86_64__) || defined(_M_X64))
+#define WI_X86_SIMD 1
+#include <cpuid.h>
+#include "wi_kernel_simd.h"
+#else
+#define WI_X86_SIMD 0
+#endif
 
 int wi_isa_compiled(int isa)
 {
-    return isa == WI_ISA_SCALAR;
+    if (isa == WI_ISA_SCALAR) return 1;
+    return WI_X86_SIMD && (isa == WI_ISA_AVX2 || isa == WI_ISA_AVX512);
 }
+
+#if WI_X86_SIMD
+/* XCR0 if the OS enabled XSAVE (CPUID.1:ECX.OSXSAVE), else 0. */
+static uint64_t wi_xcr0(void)
+{
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_OSXSAVE)) return 0;
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+#define WI_XCR0_YMM 0x06u    /* SSE and AVX state */
+#define WI_XCR0_ZMM 0xe6u    /* ... and opmask, ZMM0-15 upper halves, ZMM16-31 */
+#endif
 
 int wi_cpu_best_isa(void)
 {
+#if WI_X86_SIMD
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("f16c")) return WI_ISA_SCALAR;
+    uint64_t xcr0 = wi_xcr0();
+    if ((xcr0 & WI_XCR0_YMM) != WI_XCR0_YMM) return WI_ISA_SCALAR;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+        (xcr0 & WI_XCR0_ZMM) == WI_XCR0_ZMM)
+        return WI_ISA_AVX512;
+    return WI_ISA_AVX2;
+#else
     return WI_ISA_SCALAR;
+#endif
 }
 
 wi_block_kernel wi_select_kernel(int isa, const wi_params *p)
 {
+#if WI_X86_SIMD
+    int best = wi_cpu_best_isa();
+    if (isa > best) isa = best;     /* fall back to the best lower one */
+    if (isa == WI_ISA_AVX512) return wi_kernel_avx512_for(p);
+    if (isa == WI_ISA_AVX2) return wi_kernel_avx2_for(p);
+#else
     (void)isa;
     (void)p;
+#endif
     return wi_kernel_scalar;
 }

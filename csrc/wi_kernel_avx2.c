@@ -1,0 +1,309 @@
+/* AVX2 (+F16C) block kernels: 8 Philox blocks per step, one block per
+ * 32-bit lane, the transforms of wi_simd_common.h, then a transpose back
+ * into element order. Compiled with per-file flags (CMakeLists.txt: -mavx2
+ * -mf16c, no FMA) and only called after wi_dispatch.c has checked the CPU
+ * and OS. Same bits as wi_kernel_scalar by construction (see
+ * wi_simd_common.h) and by tests/test_isa_paths.py. */
+#include <immintrin.h>
+#include "wi_kernel_simd.h"
+
+/* ---- primitives for wi_simd_common.h ------------------------------------
+ * Masks are vectors whose lanes are true when their top bit is set (what
+ * blendv and movemask read). */
+typedef __m256 vf;
+typedef __m256i vi;
+typedef __m256 mf;
+typedef __m256d vd;
+typedef __m256i vq;
+typedef __m256d md;
+
+#define WI_ALWAYS_INLINE static inline __attribute__((always_inline))
+
+WI_ALWAYS_INLINE vf vf_set1(float a) { return _mm256_set1_ps(a); }
+WI_ALWAYS_INLINE vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
+WI_ALWAYS_INLINE vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
+WI_ALWAYS_INLINE vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+WI_ALWAYS_INLINE vf vf_div(vf a, vf b) { return _mm256_div_ps(a, b); }
+WI_ALWAYS_INLINE vf vf_sqrt(vf a) { return _mm256_sqrt_ps(a); }
+WI_ALWAYS_INLINE vf vf_min(vf a, vf b) { return _mm256_min_ps(a, b); }
+WI_ALWAYS_INLINE vf vf_max(vf a, vf b) { return _mm256_max_ps(a, b); }
+WI_ALWAYS_INLINE vf vf_cvt_i32(vi a) { return _mm256_cvtepi32_ps(a); }
+WI_ALWAYS_INLINE vi vf_bits(vf a) { return _mm256_castps_si256(a); }
+WI_ALWAYS_INLINE vf vf_from_bits(vi a) { return _mm256_castsi256_ps(a); }
+WI_ALWAYS_INLINE mf vf_lt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+WI_ALWAYS_INLINE mf vf_le(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
+WI_ALWAYS_INLINE mf vf_gt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+WI_ALWAYS_INLINE mf vf_unord(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_UNORD_Q); }
+WI_ALWAYS_INLINE vf vf_blend(mf m, vf a, vf b) { return _mm256_blendv_ps(a, b, m); }
+WI_ALWAYS_INLINE mf mf_andnot(mf a, mf b) { return _mm256_andnot_ps(a, b); }
+WI_ALWAYS_INLINE mf mf_all_lanes(void) { return _mm256_castsi256_ps(_mm256_set1_epi32(-1)); }
+WI_ALWAYS_INLINE int mf_any(mf m) { return _mm256_movemask_ps(m) != 0; }
+WI_ALWAYS_INLINE int mf_all(mf m) { return _mm256_movemask_ps(m) == 0xff; }
+WI_ALWAYS_INLINE vi vi_set1(uint32_t a) { return _mm256_set1_epi32((int)a); }
+WI_ALWAYS_INLINE vi vi_add(vi a, vi b) { return _mm256_add_epi32(a, b); }
+WI_ALWAYS_INLINE vi vi_sub(vi a, vi b) { return _mm256_sub_epi32(a, b); }
+WI_ALWAYS_INLINE vi vi_and(vi a, vi b) { return _mm256_and_si256(a, b); }
+WI_ALWAYS_INLINE vi vi_or(vi a, vi b) { return _mm256_or_si256(a, b); }
+WI_ALWAYS_INLINE vi vi_xor(vi a, vi b) { return _mm256_xor_si256(a, b); }
+#define vi_srl(a, n) _mm256_srli_epi32((a), (n))
+#define vi_sll(a, n) _mm256_slli_epi32((a), (n))
+WI_ALWAYS_INLINE vi vi_blend(mf m, vi a, vi b)
+{
+    return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), m));
+}
+WI_ALWAYS_INLINE mf mf_lowbit(vi n) { return _mm256_castsi256_ps(_mm256_slli_epi32(n, 31)); }
+
+WI_ALWAYS_INLINE vd vd_set1(double a) { return _mm256_set1_pd(a); }
+WI_ALWAYS_INLINE vd vd_add(vd a, vd b) { return _mm256_add_pd(a, b); }
+WI_ALWAYS_INLINE vd vd_sub(vd a, vd b) { return _mm256_sub_pd(a, b); }
+WI_ALWAYS_INLINE vd vd_mul(vd a, vd b) { return _mm256_mul_pd(a, b); }
+WI_ALWAYS_INLINE vd vd_div(vd a, vd b) { return _mm256_div_pd(a, b); }
+WI_ALWAYS_INLINE vd vd_sqrt(vd a) { return _mm256_sqrt_pd(a); }
+WI_ALWAYS_INLINE vd vd_min(vd a, vd b) { return _mm256_min_pd(a, b); }
+WI_ALWAYS_INLINE vd vd_max(vd a, vd b) { return _mm256_max_pd(a, b); }
+WI_ALWAYS_INLINE vq vd_bits(vd a) { return _mm256_castpd_si256(a); }
+WI_ALWAYS_INLINE vd vd_from_bits(vq a) { return _mm256_castsi256_pd(a); }
+WI_ALWAYS_INLINE md vd_lt(vd a, vd b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
+WI_ALWAYS_INLINE md vd_le(vd a, vd b) { return _mm256_cmp_pd(a, b, _CMP_LE_OQ); }
+WI_ALWAYS_INLINE md vd_gt(vd a, vd b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
+WI_ALWAYS_INLINE vd vd_blend(md m, vd a, vd b) { return _mm256_blendv_pd(a, b, m); }
+WI_ALWAYS_INLINE md md_andnot(md a, md b) { return _mm256_andnot_pd(a, b); }
+WI_ALWAYS_INLINE md md_all_lanes(void) { return _mm256_castsi256_pd(_mm256_set1_epi32(-1)); }
+WI_ALWAYS_INLINE int md_any(md m) { return _mm256_movemask_pd(m) != 0; }
+WI_ALWAYS_INLINE int md_all(md m) { return _mm256_movemask_pd(m) == 0xf; }
+WI_ALWAYS_INLINE vq vq_set1(uint64_t a) { return _mm256_set1_epi64x((long long)a); }
+WI_ALWAYS_INLINE vq vq_add(vq a, vq b) { return _mm256_add_epi64(a, b); }
+WI_ALWAYS_INLINE vq vq_sub(vq a, vq b) { return _mm256_sub_epi64(a, b); }
+WI_ALWAYS_INLINE vq vq_and(vq a, vq b) { return _mm256_and_si256(a, b); }
+WI_ALWAYS_INLINE vq vq_or(vq a, vq b) { return _mm256_or_si256(a, b); }
+WI_ALWAYS_INLINE vq vq_xor(vq a, vq b) { return _mm256_xor_si256(a, b); }
+#define vq_srl(a, n) _mm256_srli_epi64((a), (n))
+#define vq_sll(a, n) _mm256_slli_epi64((a), (n))
+WI_ALWAYS_INLINE vq vq_blend(md m, vq a, vq b)
+{
+    return _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(a), _mm256_castsi256_pd(b), m));
+}
+WI_ALWAYS_INLINE md md_lowbit(vq n) { return _mm256_castsi256_pd(_mm256_slli_epi64(n, 63)); }
+
+/* AVX2 has no int64 -> double conversion; these are exact for the values
+ * converted here. a <= 2^53: the halves as 2^84 + hi 2^32 and 2^52 + lo,
+ * both exact doubles; (2^84 + hi 2^32) - (2^84 + 2^52) is exact, and adding
+ * 2^52 + lo gives a, which is representable, so the sum is exact too. */
+WI_ALWAYS_INLINE vd vd_cvt_u53(vq a)
+{
+    vq hi = _mm256_or_si256(_mm256_srli_epi64(a, 32), _mm256_set1_epi64x(0x4530000000000000LL));
+    vq lo = _mm256_blend_epi32(a, _mm256_set1_epi64x(0x4330000000000000LL), 0xaa);
+    vd h = _mm256_sub_pd(_mm256_castsi256_pd(hi), _mm256_set1_pd(0x1.00000001p84));
+    return _mm256_add_pd(h, _mm256_castsi256_pd(lo));
+}
+/* |a| < 2^51: the bits of 1.5 * 2^52 + a, whose ulp is 1; subtracting
+ * 1.5 * 2^52 leaves a exactly. */
+WI_ALWAYS_INLINE vd vd_cvt_i51(vq a)
+{
+    vq biased = _mm256_add_epi64(a, _mm256_set1_epi64x(0x4338000000000000LL));
+    return _mm256_sub_pd(_mm256_castsi256_pd(biased), _mm256_set1_pd(0x1.8p52));
+}
+
+#include "wi_simd_common.h"
+
+/* ---- Philox4x32-10 on 8 blocks ------------------------------------------ */
+#define WI_LANES 8
+
+/* hi and lo words of m * x in every 32-bit lane (even lanes in place, odd
+ * lanes shifted down, products put back in place). */
+WI_ALWAYS_INLINE void wi_mulhilo8(vi x, vi m, vi *hi, vi *lo)
+{
+    vi even = _mm256_mul_epu32(x, m);
+    vi odd = _mm256_mul_epu32(_mm256_srli_epi64(x, 32), m);
+    *hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xaa);
+    *lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xaa);
+}
+
+typedef struct {
+    uint32_t k0[10], k1[10];   /* round keys */
+    uint32_t s0, s1;           /* stream words (counter words 2 and 3) */
+} wi_philox_keys;
+
+static inline wi_philox_keys wi_philox_keys_make(const wi_params *p)
+{
+    wi_philox_keys k;
+    wi_key key = p->key;
+    for (int r = 0; r < 10; r++) {
+        if (r > 0) key = wi_philox_bumpkey(key);
+        k.k0[r] = key.v[0];
+        k.k1[r] = key.v[1];
+    }
+    k.s0 = (uint32_t)p->stream;
+    k.s1 = (uint32_t)(p->stream >> 32);
+    return k;
+}
+
+/* Words w[j] (lane l = word j of block b + l), as wi_stream_block. */
+WI_ALWAYS_INLINE void wi_philox8(const wi_philox_keys *k, uint64_t b, vi w[4])
+{
+    const vi m0 = _mm256_set1_epi32((int)WI_PHILOX_M0), m1 = _mm256_set1_epi32((int)WI_PHILOX_M1);
+    const vi sign = _mm256_set1_epi32((int)UINT32_C(0x80000000));
+    vi blo = _mm256_set1_epi32((int)(uint32_t)b);
+    vi c0 = _mm256_add_epi32(blo, _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    vi carry = _mm256_cmpgt_epi32(_mm256_xor_si256(blo, sign), _mm256_xor_si256(c0, sign));
+    vi c1 = _mm256_sub_epi32(_mm256_set1_epi32((int)(uint32_t)(b >> 32)), carry);
+    vi c2 = _mm256_set1_epi32((int)k->s0), c3 = _mm256_set1_epi32((int)k->s1);
+    for (int r = 0; r < 10; r++) {
+        vi hi0, lo0, hi1, lo1;
+        wi_mulhilo8(c0, m0, &hi0, &lo0);
+        wi_mulhilo8(c2, m1, &hi1, &lo1);
+        c0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), _mm256_set1_epi32((int)k->k0[r]));
+        c2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), _mm256_set1_epi32((int)k->k1[r]));
+        c1 = lo1;
+        c3 = lo0;
+    }
+    w[0] = c0; w[1] = c1; w[2] = c2; w[3] = c3;
+}
+
+/* ---- element order ------------------------------------------------------ */
+
+/* x[j] holds word j of blocks 0..7 -> 32 elements 4b + j in order. */
+WI_ALWAYS_INLINE void wi_transpose4x8(const vi x[4], vi o[4])
+{
+    vi t0 = _mm256_unpacklo_epi32(x[0], x[1]), t1 = _mm256_unpackhi_epi32(x[0], x[1]);
+    vi t2 = _mm256_unpacklo_epi32(x[2], x[3]), t3 = _mm256_unpackhi_epi32(x[2], x[3]);
+    /* 128-bit lane k of u_j: the four words of block 4k + j */
+    vi u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
+    vi u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
+    o[0] = _mm256_permute2x128_si256(u0, u1, 0x20);
+    o[1] = _mm256_permute2x128_si256(u2, u3, 0x20);
+    o[2] = _mm256_permute2x128_si256(u0, u1, 0x31);
+    o[3] = _mm256_permute2x128_si256(u2, u3, 0x31);
+}
+
+WI_ALWAYS_INLINE void wi_store_u32(void *out, const vi x[4])
+{
+    vi o[4];
+    wi_transpose4x8(x, o);
+    for (int j = 0; j < 4; j++) _mm256_storeu_si256((__m256i *)((char *)out + 32 * j), o[j]);
+}
+
+WI_ALWAYS_INLINE void wi_store_f32(void *out, const vf v[4], int kind)
+{
+    vi x[4], o[4];
+    for (int j = 0; j < 4; j++) x[j] = _mm256_castps_si256(v[j]);
+    wi_transpose4x8(x, o);
+    if (kind == WI_OUT_F32) {
+        for (int j = 0; j < 4; j++) _mm256_storeu_si256((__m256i *)((char *)out + 32 * j), o[j]);
+    } else if (kind == WI_OUT_F16) {
+        for (int j = 0; j < 4; j++) {
+            __m128i h = _mm256_cvtps_ph(wi_v_f16_prepare(_mm256_castsi256_ps(o[j])),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            _mm_storeu_si128((__m128i *)((char *)out + 16 * j), h);
+        }
+    } else {
+        for (int j = 0; j < 4; j += 2) {
+            vi lo = wi_v_bf16_bits(_mm256_castsi256_ps(o[j]));
+            vi hi = wi_v_bf16_bits(_mm256_castsi256_ps(o[j + 1]));
+            /* values <= 0xffff: the saturating pack is a plain narrowing */
+            vi h = _mm256_permute4x64_epi64(_mm256_packus_epi32(lo, hi), 0xd8);
+            _mm256_storeu_si256((__m256i *)((char *)out + 16 * j), h);
+        }
+    }
+}
+
+/* y0[.], y1[.]: elements 2b, 2b + 1 for blocks b = {0,1,4,5} (a) and
+ * {2,3,6,7} (b), as the 64-bit splits below produce. */
+WI_ALWAYS_INLINE void wi_store_f64(void *out, vd ya0, vd ya1, vd yb0, vd yb1)
+{
+    vd x0 = _mm256_unpacklo_pd(ya0, ya1), x1 = _mm256_unpackhi_pd(ya0, ya1);
+    vd x2 = _mm256_unpacklo_pd(yb0, yb1), x3 = _mm256_unpackhi_pd(yb0, yb1);
+    _mm256_storeu_pd((double *)out + 0, _mm256_permute2f128_pd(x0, x1, 0x20));
+    _mm256_storeu_pd((double *)out + 4, _mm256_permute2f128_pd(x2, x3, 0x20));
+    _mm256_storeu_pd((double *)out + 8, _mm256_permute2f128_pd(x0, x1, 0x31));
+    _mm256_storeu_pd((double *)out + 12, _mm256_permute2f128_pd(x2, x3, 0x31));
+}
+
+/* ---- the kernels -------------------------------------------------------- */
+
+WI_ALWAYS_INLINE void wi_avx2_run(const wi_params *p, uint64_t block0, size_t nblocks,
+                                  void *out, const int dist, const int kind)
+{
+    const wi_philox_keys keys = wi_philox_keys_make(p);
+    const size_t block_bytes = kind == WI_OUT_F64 ? 16 : 4 * wi_itemsize(kind);
+    char *dst = (char *)out;
+    size_t i = 0;
+    if (kind == WI_OUT_U32) {
+        for (; i + WI_LANES <= nblocks; i += WI_LANES) {
+            vi w[4];
+            wi_philox8(&keys, block0 + i, w);
+            wi_store_u32(dst + i * block_bytes, w);
+        }
+    } else if (kind == WI_OUT_F64) {
+        const wi_vconsts_f64 k = wi_vconsts_f64_make(&p->c);
+        for (; i + WI_LANES <= nblocks; i += WI_LANES) {
+            vi w[4];
+            wi_philox8(&keys, block0 + i, w);
+            /* x0 = (w1 << 32) | w0 and x1 = (w3 << 32) | w2 of each block */
+            vq x0a = _mm256_unpacklo_epi32(w[0], w[1]), x0b = _mm256_unpackhi_epi32(w[0], w[1]);
+            vq x1a = _mm256_unpacklo_epi32(w[2], w[3]), x1b = _mm256_unpackhi_epi32(w[2], w[3]);
+            vd ya0, ya1, yb0, yb1;
+            if (dist == WI_DIST_UNIFORM) {
+                ya0 = wi_v_uniform_f64(&k, x0a); ya1 = wi_v_uniform_f64(&k, x1a);
+                yb0 = wi_v_uniform_f64(&k, x0b); yb1 = wi_v_uniform_f64(&k, x1b);
+            } else if (dist == WI_DIST_NORMAL) {
+                wi_v_normal_f64(&k, x0a, x1a, &ya0, &ya1);
+                wi_v_normal_f64(&k, x0b, x1b, &yb0, &yb1);
+            } else {
+                ya0 = wi_v_truncnorm_f64(&k, x0a); ya1 = wi_v_truncnorm_f64(&k, x1a);
+                yb0 = wi_v_truncnorm_f64(&k, x0b); yb1 = wi_v_truncnorm_f64(&k, x1b);
+            }
+            wi_store_f64(dst + i * block_bytes, ya0, ya1, yb0, yb1);
+        }
+    } else {
+        const wi_vconsts_f32 k = wi_vconsts_f32_make(&p->c);
+        for (; i + WI_LANES <= nblocks; i += WI_LANES) {
+            vi w[4];
+            vf v[4];
+            wi_philox8(&keys, block0 + i, w);
+            if (dist == WI_DIST_UNIFORM) {
+                for (int j = 0; j < 4; j++) v[j] = wi_v_uniform_f32(&k, w[j]);
+            } else if (dist == WI_DIST_NORMAL) {
+                wi_v_normal_f32(&k, w[0], w[1], &v[0], &v[1]);
+                wi_v_normal_f32(&k, w[2], w[3], &v[2], &v[3]);
+            } else {
+                for (int j = 0; j < 4; j++) v[j] = wi_v_truncnorm_f32(&k, w[j]);
+            }
+            wi_store_f32(dst + i * block_bytes, v, kind);
+        }
+    }
+    if (i < nblocks) wi_kernel_scalar(p, block0 + i, nblocks - i, dst + i * block_bytes);
+}
+
+#define WI_DEFINE_KERNEL(name, dist, kind) \
+    static void name(const wi_params *p, uint64_t block0, size_t nblocks, void *out) \
+    { wi_avx2_run(p, block0, nblocks, out, dist, kind); }
+
+WI_DEFINE_KERNEL(wi_avx2_raw, WI_DIST_RAW, WI_OUT_U32)
+WI_DEFINE_KERNEL(wi_avx2_uniform_f32, WI_DIST_UNIFORM, WI_OUT_F32)
+WI_DEFINE_KERNEL(wi_avx2_uniform_f64, WI_DIST_UNIFORM, WI_OUT_F64)
+WI_DEFINE_KERNEL(wi_avx2_uniform_f16, WI_DIST_UNIFORM, WI_OUT_F16)
+WI_DEFINE_KERNEL(wi_avx2_uniform_bf16, WI_DIST_UNIFORM, WI_OUT_BF16)
+WI_DEFINE_KERNEL(wi_avx2_normal_f32, WI_DIST_NORMAL, WI_OUT_F32)
+WI_DEFINE_KERNEL(wi_avx2_normal_f64, WI_DIST_NORMAL, WI_OUT_F64)
+WI_DEFINE_KERNEL(wi_avx2_normal_f16, WI_DIST_NORMAL, WI_OUT_F16)
+WI_DEFINE_KERNEL(wi_avx2_normal_bf16, WI_DIST_NORMAL, WI_OUT_BF16)
+WI_DEFINE_KERNEL(wi_avx2_truncnorm_f32, WI_DIST_TRUNCNORM, WI_OUT_F32)
+WI_DEFINE_KERNEL(wi_avx2_truncnorm_f64, WI_DIST_TRUNCNORM, WI_OUT_F64)
+WI_DEFINE_KERNEL(wi_avx2_truncnorm_f16, WI_DIST_TRUNCNORM, WI_OUT_F16)
+WI_DEFINE_KERNEL(wi_avx2_truncnorm_bf16, WI_DIST_TRUNCNORM, WI_OUT_BF16)
+
+/* Indexed [dist - WI_DIST_UNIFORM][out] for out in F32, F64, F16, BF16. */
+static const wi_block_kernel wi_avx2_table[3][4] = {
+    {wi_avx2_uniform_f32, wi_avx2_uniform_f64, wi_avx2_uniform_f16, wi_avx2_uniform_bf16},
+    {wi_avx2_normal_f32, wi_avx2_normal_f64, wi_avx2_normal_f16, wi_avx2_normal_bf16},
+    {wi_avx2_truncnorm_f32, wi_avx2_truncnorm_f64, wi_avx2_truncnorm_f16, wi_avx2_truncnorm_bf16},
+};
+
+wi_block_kernel wi_kernel_avx2_for(const wi_params *p)
+{
+    if (p->dist == WI_DIST_RAW) return p->out == WI_OUT_U32 ? wi_avx2_raw : wi_kernel_scalar;
+    if (p->dist < WI_DIST_UNIFORM || p->dist > WI_DIST_TRUNCNORM) return wi_kernel_scalar;
+    if (p->out < WI_OUT_F32 || p->out > WI_OUT_BF16) return wi_kernel_scalar;
+    return wi_avx2_table[p->dist - WI_DIST_UNIFORM][p->out];
+}

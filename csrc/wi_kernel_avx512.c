@@ -1,0 +1,287 @@
+/* AVX-512 (F, BW, DQ, VL) block kernels: 16 Philox blocks per step, one
+ * block per 32-bit lane, the transforms of wi_simd_common.h, then a
+ * transpose back into element order. Compiled with per-file flags
+ * (CMakeLists.txt) and only called after wi_dispatch.c has checked the CPU
+ * and OS. Same bits as wi_kernel_scalar by construction (see
+ * wi_simd_common.h) and by tests/test_isa_paths.py. */
+#include <immintrin.h>
+#include "wi_kernel_simd.h"
+
+/* ---- primitives for wi_simd_common.h ----------------------------------- */
+typedef __m512 vf;
+typedef __m512i vi;
+typedef __mmask16 mf;
+typedef __m512d vd;
+typedef __m512i vq;
+typedef __mmask8 md;
+
+#define WI_ALWAYS_INLINE static inline __attribute__((always_inline))
+
+WI_ALWAYS_INLINE vf vf_set1(float a) { return _mm512_set1_ps(a); }
+WI_ALWAYS_INLINE vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
+WI_ALWAYS_INLINE vf vf_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
+WI_ALWAYS_INLINE vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+WI_ALWAYS_INLINE vf vf_div(vf a, vf b) { return _mm512_div_ps(a, b); }
+WI_ALWAYS_INLINE vf vf_sqrt(vf a) { return _mm512_sqrt_ps(a); }
+WI_ALWAYS_INLINE vf vf_min(vf a, vf b) { return _mm512_min_ps(a, b); }
+WI_ALWAYS_INLINE vf vf_max(vf a, vf b) { return _mm512_max_ps(a, b); }
+WI_ALWAYS_INLINE vf vf_cvt_i32(vi a) { return _mm512_cvtepi32_ps(a); }
+WI_ALWAYS_INLINE vi vf_bits(vf a) { return _mm512_castps_si512(a); }
+WI_ALWAYS_INLINE vf vf_from_bits(vi a) { return _mm512_castsi512_ps(a); }
+WI_ALWAYS_INLINE mf vf_lt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+WI_ALWAYS_INLINE mf vf_le(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ); }
+WI_ALWAYS_INLINE mf vf_gt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
+WI_ALWAYS_INLINE mf vf_unord(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q); }
+WI_ALWAYS_INLINE vf vf_blend(mf m, vf a, vf b) { return _mm512_mask_blend_ps(m, a, b); }
+WI_ALWAYS_INLINE mf mf_andnot(mf a, mf b) { return (mf)(~a & b); }
+WI_ALWAYS_INLINE mf mf_all_lanes(void) { return (mf)0xffff; }
+WI_ALWAYS_INLINE int mf_any(mf m) { return m != 0; }
+WI_ALWAYS_INLINE int mf_all(mf m) { return m == (mf)0xffff; }
+WI_ALWAYS_INLINE vi vi_set1(uint32_t a) { return _mm512_set1_epi32((int)a); }
+WI_ALWAYS_INLINE vi vi_add(vi a, vi b) { return _mm512_add_epi32(a, b); }
+WI_ALWAYS_INLINE vi vi_sub(vi a, vi b) { return _mm512_sub_epi32(a, b); }
+WI_ALWAYS_INLINE vi vi_and(vi a, vi b) { return _mm512_and_si512(a, b); }
+WI_ALWAYS_INLINE vi vi_or(vi a, vi b) { return _mm512_or_si512(a, b); }
+WI_ALWAYS_INLINE vi vi_xor(vi a, vi b) { return _mm512_xor_si512(a, b); }
+#define vi_srl(a, n) _mm512_srli_epi32((a), (n))
+#define vi_sll(a, n) _mm512_slli_epi32((a), (n))
+WI_ALWAYS_INLINE vi vi_blend(mf m, vi a, vi b) { return _mm512_mask_blend_epi32(m, a, b); }
+WI_ALWAYS_INLINE mf mf_lowbit(vi n) { return _mm512_test_epi32_mask(n, _mm512_set1_epi32(1)); }
+
+WI_ALWAYS_INLINE vd vd_set1(double a) { return _mm512_set1_pd(a); }
+WI_ALWAYS_INLINE vd vd_add(vd a, vd b) { return _mm512_add_pd(a, b); }
+WI_ALWAYS_INLINE vd vd_sub(vd a, vd b) { return _mm512_sub_pd(a, b); }
+WI_ALWAYS_INLINE vd vd_mul(vd a, vd b) { return _mm512_mul_pd(a, b); }
+WI_ALWAYS_INLINE vd vd_div(vd a, vd b) { return _mm512_div_pd(a, b); }
+WI_ALWAYS_INLINE vd vd_sqrt(vd a) { return _mm512_sqrt_pd(a); }
+WI_ALWAYS_INLINE vd vd_min(vd a, vd b) { return _mm512_min_pd(a, b); }
+WI_ALWAYS_INLINE vd vd_max(vd a, vd b) { return _mm512_max_pd(a, b); }
+WI_ALWAYS_INLINE vq vd_bits(vd a) { return _mm512_castpd_si512(a); }
+WI_ALWAYS_INLINE vd vd_from_bits(vq a) { return _mm512_castsi512_pd(a); }
+WI_ALWAYS_INLINE md vd_lt(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
+WI_ALWAYS_INLINE md vd_le(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ); }
+WI_ALWAYS_INLINE md vd_gt(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ); }
+WI_ALWAYS_INLINE vd vd_blend(md m, vd a, vd b) { return _mm512_mask_blend_pd(m, a, b); }
+WI_ALWAYS_INLINE md md_andnot(md a, md b) { return (md)(~a & b); }
+WI_ALWAYS_INLINE md md_all_lanes(void) { return (md)0xff; }
+WI_ALWAYS_INLINE int md_any(md m) { return m != 0; }
+WI_ALWAYS_INLINE int md_all(md m) { return m == (md)0xff; }
+WI_ALWAYS_INLINE vq vq_set1(uint64_t a) { return _mm512_set1_epi64((long long)a); }
+WI_ALWAYS_INLINE vq vq_add(vq a, vq b) { return _mm512_add_epi64(a, b); }
+WI_ALWAYS_INLINE vq vq_sub(vq a, vq b) { return _mm512_sub_epi64(a, b); }
+WI_ALWAYS_INLINE vq vq_and(vq a, vq b) { return _mm512_and_si512(a, b); }
+WI_ALWAYS_INLINE vq vq_or(vq a, vq b) { return _mm512_or_si512(a, b); }
+WI_ALWAYS_INLINE vq vq_xor(vq a, vq b) { return _mm512_xor_si512(a, b); }
+#define vq_srl(a, n) _mm512_srli_epi64((a), (n))
+#define vq_sll(a, n) _mm512_slli_epi64((a), (n))
+WI_ALWAYS_INLINE vq vq_blend(md m, vq a, vq b) { return _mm512_mask_blend_epi64(m, a, b); }
+WI_ALWAYS_INLINE md md_lowbit(vq n) { return _mm512_test_epi64_mask(n, _mm512_set1_epi64(1)); }
+/* Exact: every value converted here has at most 53 significant bits. */
+WI_ALWAYS_INLINE vd vd_cvt_u53(vq a) { return _mm512_cvtepu64_pd(a); }
+WI_ALWAYS_INLINE vd vd_cvt_i51(vq a) { return _mm512_cvtepi64_pd(a); }
+
+#include "wi_simd_common.h"
+
+/* ---- Philox4x32-10 on 16 blocks ----------------------------------------- */
+#define WI_LANES 16
+
+/* hi and lo words of m * x in every 32-bit lane: even lanes multiply in
+ * place, odd lanes after a shift, and the halves are put back in place. */
+WI_ALWAYS_INLINE void wi_mulhilo16(vi x, vi m, vi *hi, vi *lo)
+{
+    vi even = _mm512_mul_epu32(x, m);
+    vi odd = _mm512_mul_epu32(_mm512_srli_epi64(x, 32), m);
+    *hi = _mm512_mask_shuffle_epi32(odd, 0x5555, even, _MM_PERM_DDBB);
+    *lo = _mm512_mask_shuffle_epi32(even, 0xaaaa, odd, _MM_PERM_CCAA);
+}
+
+typedef struct {
+    uint32_t k0[10], k1[10];   /* round keys */
+    uint32_t s0, s1;           /* stream words (counter words 2 and 3) */
+} wi_philox_keys;
+
+static inline wi_philox_keys wi_philox_keys_make(const wi_params *p)
+{
+    wi_philox_keys k;
+    wi_key key = p->key;
+    for (int r = 0; r < 10; r++) {
+        if (r > 0) key = wi_philox_bumpkey(key);
+        k.k0[r] = key.v[0];
+        k.k1[r] = key.v[1];
+    }
+    k.s0 = (uint32_t)p->stream;
+    k.s1 = (uint32_t)(p->stream >> 32);
+    return k;
+}
+
+/* Words w[j] (lane l = word j of block b + l), as wi_stream_block. */
+WI_ALWAYS_INLINE void wi_philox16(const wi_philox_keys *k, uint64_t b, vi w[4])
+{
+    const vi m0 = _mm512_set1_epi32((int)WI_PHILOX_M0), m1 = _mm512_set1_epi32((int)WI_PHILOX_M1);
+    const vi iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    vi blo = _mm512_set1_epi32((int)(uint32_t)b);
+    vi c0 = _mm512_add_epi32(blo, iota);
+    vi c1 = _mm512_set1_epi32((int)(uint32_t)(b >> 32));
+    c1 = _mm512_mask_add_epi32(c1, _mm512_cmplt_epu32_mask(c0, blo), c1, _mm512_set1_epi32(1));
+    vi c2 = _mm512_set1_epi32((int)k->s0), c3 = _mm512_set1_epi32((int)k->s1);
+    for (int r = 0; r < 10; r++) {
+        vi hi0, lo0, hi1, lo1;
+        wi_mulhilo16(c0, m0, &hi0, &lo0);
+        wi_mulhilo16(c2, m1, &hi1, &lo1);
+        c0 = _mm512_ternarylogic_epi32(hi1, c1, _mm512_set1_epi32((int)k->k0[r]), 0x96);
+        c2 = _mm512_ternarylogic_epi32(hi0, c3, _mm512_set1_epi32((int)k->k1[r]), 0x96);
+        c1 = lo1;
+        c3 = lo0;
+    }
+    w[0] = c0; w[1] = c1; w[2] = c2; w[3] = c3;
+}
+
+/* ---- element order ------------------------------------------------------ */
+
+/* x[j] holds word j of blocks 0..15 -> 64 elements 4b + j in order. */
+WI_ALWAYS_INLINE void wi_transpose4x16(const vi x[4], vi o[4])
+{
+    vi t0 = _mm512_unpacklo_epi32(x[0], x[1]), t1 = _mm512_unpackhi_epi32(x[0], x[1]);
+    vi t2 = _mm512_unpacklo_epi32(x[2], x[3]), t3 = _mm512_unpackhi_epi32(x[2], x[3]);
+    /* 128-bit lane k of u_j: the four words of block 4k + j */
+    vi u0 = _mm512_unpacklo_epi64(t0, t2), u1 = _mm512_unpackhi_epi64(t0, t2);
+    vi u2 = _mm512_unpacklo_epi64(t1, t3), u3 = _mm512_unpackhi_epi64(t1, t3);
+    vi a0 = _mm512_shuffle_i32x4(u0, u1, 0x44), a1 = _mm512_shuffle_i32x4(u0, u1, 0xee);
+    vi a2 = _mm512_shuffle_i32x4(u2, u3, 0x44), a3 = _mm512_shuffle_i32x4(u2, u3, 0xee);
+    o[0] = _mm512_shuffle_i32x4(a0, a2, 0x88);
+    o[1] = _mm512_shuffle_i32x4(a0, a2, 0xdd);
+    o[2] = _mm512_shuffle_i32x4(a1, a3, 0x88);
+    o[3] = _mm512_shuffle_i32x4(a1, a3, 0xdd);
+}
+
+WI_ALWAYS_INLINE void wi_store_u32(void *out, const vi x[4])
+{
+    vi o[4];
+    wi_transpose4x16(x, o);
+    for (int j = 0; j < 4; j++) _mm512_storeu_si512((char *)out + 64 * j, o[j]);
+}
+
+WI_ALWAYS_INLINE void wi_store_f32(void *out, const vf v[4], int kind)
+{
+    vi x[4], o[4];
+    for (int j = 0; j < 4; j++) x[j] = _mm512_castps_si512(v[j]);
+    wi_transpose4x16(x, o);
+    for (int j = 0; j < 4; j++) {
+        vf f = _mm512_castsi512_ps(o[j]);
+        if (kind == WI_OUT_F32) {
+            _mm512_storeu_ps((char *)out + 64 * j, f);
+        } else if (kind == WI_OUT_F16) {
+            __m256i h = _mm512_cvtps_ph(wi_v_f16_prepare(f), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            _mm256_storeu_si256((__m256i *)((char *)out + 32 * j), h);
+        } else {
+            __m256i h = _mm512_cvtepi32_epi16(wi_v_bf16_bits(f));
+            _mm256_storeu_si256((__m256i *)((char *)out + 32 * j), h);
+        }
+    }
+}
+
+/* y0[.], y1[.]: elements 2b, 2b + 1 for blocks b = {0,1,4,5,8,9,12,13} (a)
+ * and {2,3,6,7,10,11,14,15} (b), as the 64-bit splits below produce. */
+WI_ALWAYS_INLINE void wi_store_f64(void *out, vd ya0, vd ya1, vd yb0, vd yb1)
+{
+    vi x[4];
+    x[0] = _mm512_castpd_si512(_mm512_unpacklo_pd(ya0, ya1));
+    x[1] = _mm512_castpd_si512(_mm512_unpackhi_pd(ya0, ya1));
+    x[2] = _mm512_castpd_si512(_mm512_unpacklo_pd(yb0, yb1));
+    x[3] = _mm512_castpd_si512(_mm512_unpackhi_pd(yb0, yb1));
+    vi a0 = _mm512_shuffle_i32x4(x[0], x[1], 0x44), a1 = _mm512_shuffle_i32x4(x[0], x[1], 0xee);
+    vi a2 = _mm512_shuffle_i32x4(x[2], x[3], 0x44), a3 = _mm512_shuffle_i32x4(x[2], x[3], 0xee);
+    _mm512_storeu_si512((char *)out + 0, _mm512_shuffle_i32x4(a0, a2, 0x88));
+    _mm512_storeu_si512((char *)out + 64, _mm512_shuffle_i32x4(a0, a2, 0xdd));
+    _mm512_storeu_si512((char *)out + 128, _mm512_shuffle_i32x4(a1, a3, 0x88));
+    _mm512_storeu_si512((char *)out + 192, _mm512_shuffle_i32x4(a1, a3, 0xdd));
+}
+
+/* ---- the kernels -------------------------------------------------------- */
+
+WI_ALWAYS_INLINE void wi_avx512_run(const wi_params *p, uint64_t block0, size_t nblocks,
+                                    void *out, const int dist, const int kind)
+{
+    const wi_philox_keys keys = wi_philox_keys_make(p);
+    const size_t block_bytes = kind == WI_OUT_F64 ? 16 : 4 * wi_itemsize(kind);
+    char *dst = (char *)out;
+    size_t i = 0;
+    if (kind == WI_OUT_U32) {
+        for (; i + WI_LANES <= nblocks; i += WI_LANES) {
+            vi w[4];
+            wi_philox16(&keys, block0 + i, w);
+            wi_store_u32(dst + i * block_bytes, w);
+        }
+    } else if (kind == WI_OUT_F64) {
+        const wi_vconsts_f64 k = wi_vconsts_f64_make(&p->c);
+        for (; i + WI_LANES <= nblocks; i += WI_LANES) {
+            vi w[4];
+            wi_philox16(&keys, block0 + i, w);
+            /* x0 = (w1 << 32) | w0 and x1 = (w3 << 32) | w2 of each block */
+            vq x0a = _mm512_unpacklo_epi32(w[0], w[1]), x0b = _mm512_unpackhi_epi32(w[0], w[1]);
+            vq x1a = _mm512_unpacklo_epi32(w[2], w[3]), x1b = _mm512_unpackhi_epi32(w[2], w[3]);
+            vd ya0, ya1, yb0, yb1;
+            if (dist == WI_DIST_UNIFORM) {
+                ya0 = wi_v_uniform_f64(&k, x0a); ya1 = wi_v_uniform_f64(&k, x1a);
+                yb0 = wi_v_uniform_f64(&k, x0b); yb1 = wi_v_uniform_f64(&k, x1b);
+            } else if (dist == WI_DIST_NORMAL) {
+                wi_v_normal_f64(&k, x0a, x1a, &ya0, &ya1);
+                wi_v_normal_f64(&k, x0b, x1b, &yb0, &yb1);
+            } else {
+                ya0 = wi_v_truncnorm_f64(&k, x0a); ya1 = wi_v_truncnorm_f64(&k, x1a);
+                yb0 = wi_v_truncnorm_f64(&k, x0b); yb1 = wi_v_truncnorm_f64(&k, x1b);
+            }
+            wi_store_f64(dst + i * block_bytes, ya0, ya1, yb0, yb1);
+        }
+    } else {
+        const wi_vconsts_f32 k = wi_vconsts_f32_make(&p->c);
+        for (; i + WI_LANES <= nblocks; i += WI_LANES) {
+            vi w[4];
+            vf v[4];
+            wi_philox16(&keys, block0 + i, w);
+            if (dist == WI_DIST_UNIFORM) {
+                for (int j = 0; j < 4; j++) v[j] = wi_v_uniform_f32(&k, w[j]);
+            } else if (dist == WI_DIST_NORMAL) {
+                wi_v_normal_f32(&k, w[0], w[1], &v[0], &v[1]);
+                wi_v_normal_f32(&k, w[2], w[3], &v[2], &v[3]);
+            } else {
+                for (int j = 0; j < 4; j++) v[j] = wi_v_truncnorm_f32(&k, w[j]);
+            }
+            wi_store_f32(dst + i * block_bytes, v, kind);
+        }
+    }
+    if (i < nblocks) wi_kernel_scalar(p, block0 + i, nblocks - i, dst + i * block_bytes);
+}
+
+#define WI_DEFINE_KERNEL(name, dist, kind) \
+    static void name(const wi_params *p, uint64_t block0, size_t nblocks, void *out) \
+    { wi_avx512_run(p, block0, nblocks, out, dist, kind); }
+
+WI_DEFINE_KERNEL(wi_avx512_raw, WI_DIST_RAW, WI_OUT_U32)
+WI_DEFINE_KERNEL(wi_avx512_uniform_f32, WI_DIST_UNIFORM, WI_OUT_F32)
+WI_DEFINE_KERNEL(wi_avx512_uniform_f64, WI_DIST_UNIFORM, WI_OUT_F64)
+WI_DEFINE_KERNEL(wi_avx512_uniform_f16, WI_DIST_UNIFORM, WI_OUT_F16)
+WI_DEFINE_KERNEL(wi_avx512_uniform_bf16, WI_DIST_UNIFORM, WI_OUT_BF16)
+WI_DEFINE_KERNEL(wi_avx512_normal_f32, WI_DIST_NORMAL, WI_OUT_F32)
+WI_DEFINE_KERNEL(wi_avx512_normal_f64, WI_DIST_NORMAL, WI_OUT_F64)
+WI_DEFINE_KERNEL(wi_avx512_normal_f16, WI_DIST_NORMAL, WI_OUT_F16)
+WI_DEFINE_KERNEL(wi_avx512_normal_bf16, WI_DIST_NORMAL, WI_OUT_BF16)
+WI_DEFINE_KERNEL(wi_avx512_truncnorm_f32, WI_DIST_TRUNCNORM, WI_OUT_F32)
+WI_DEFINE_KERNEL(wi_avx512_truncnorm_f64, WI_DIST_TRUNCNORM, WI_OUT_F64)
+WI_DEFINE_KERNEL(wi_avx512_truncnorm_f16, WI_DIST_TRUNCNORM, WI_OUT_F16)
+WI_DEFINE_KERNEL(wi_avx512_truncnorm_bf16, WI_DIST_TRUNCNORM, WI_OUT_BF16)
+
+/* Indexed [dist - WI_DIST_UNIFORM][out] for out in F32, F64, F16, BF16. */
+static const wi_block_kernel wi_avx512_table[3][4] = {
+    {wi_avx512_uniform_f32, wi_avx512_uniform_f64, wi_avx512_uniform_f16, wi_avx512_uniform_bf16},
+    {wi_avx512_normal_f32, wi_avx512_normal_f64, wi_avx512_normal_f16, wi_avx512_normal_bf16},
+    {wi_avx512_truncnorm_f32, wi_avx512_truncnorm_f64, wi_avx512_truncnorm_f16, wi_avx512_truncnorm_bf16},
+};
+
+wi_block_kernel wi_kernel_avx512_for(const wi_params *p)
+{
+    if (p->dist == WI_DIST_RAW) return p->out == WI_OUT_U32 ? wi_avx512_raw : wi_kernel_scalar;
+    if (p->dist < WI_DIST_UNIFORM || p->dist > WI_DIST_TRUNCNORM) return wi_kernel_scalar;
+    if (p->out < WI_OUT_F32 || p->out > WI_OUT_BF16) return wi_kernel_scalar;
+    return wi_avx512_table[p->dist - WI_DIST_UNIFORM][p->out];
+}

@@ -1,0 +1,376 @@
+/* wi_math.h and wi_transform.h for whole vectors, written once.
+ *
+ * An ISA file (wi_kernel_avx2.c, wi_kernel_avx512.c) defines the types and
+ * primitives below, then includes this header:
+ *   vf, vi, mf   float32 lanes, their uint32 words, a lane mask
+ *   vd, vq, md   float64 lanes, their uint64 words, a lane mask
+ *   vf_add .. vf_max, vf_lt/le/gt (ordered: false on NaN), vf_blend(m, a, b)
+ *   (b where m, else a), vf_cvt_i32 (exact here), vf_bits/vf_from_bits,
+ *   vi_* integer ops, mf_and/andnot(a, b) = ~a & b/any/all, mf_lowbit(n)
+ *   (lanes whose bit 0 is set); the same for double, plus vd_cvt_u53 (uint64
+ *   <= 2^53 to double, exact) and vd_cvt_i51 (|int64| < 2^51, exact).
+ *
+ * Bit identity with the scalar path: every function performs exactly the
+ * scalar operations in the same order -- separate multiply and add, never
+ * FMA; vf_min(a, b) = a < b ? a : b and vf_max(a, b) = a > b ? a : b, which
+ * is the IEEE-exact meaning of MINPS/MAXPS and of the scalar ternaries,
+ * NaN and signed zeros included; negation flips the sign bit. A scalar
+ * branch becomes both arms computed and blended by the scalar's own
+ * condition; an arm no lane takes is skipped, which changes nothing. */
+#ifndef WI_SIMD_COMMON_H
+#define WI_SIMD_COMMON_H
+
+#include "wi_math.h"
+#include "wi_params.h"
+
+/* ---- float32 working precision ------------------------------------------ */
+
+/* Broadcast constants of one call (wi_consts, float half). */
+typedef struct {
+    vf low, range, high_below, mean, std, r0, r1, pb, logpb, flip, lo, hi;
+} wi_vconsts_f32;
+
+static inline wi_vconsts_f32 wi_vconsts_f32_make(const wi_consts *c)
+{
+    wi_vconsts_f32 k;
+    k.low = vf_set1(c->f_low); k.range = vf_set1(c->f_range);
+    k.high_below = vf_set1(c->f_high_below);
+    k.mean = vf_set1(c->f_mean); k.std = vf_set1(c->f_std);
+    k.r0 = vf_set1(c->f_r0); k.r1 = vf_set1(c->f_r1); k.pb = vf_set1(c->f_pb);
+    k.logpb = vf_set1(c->f_logpb); k.flip = vf_set1(c->f_flip);
+    k.lo = vf_set1(c->f_lo); k.hi = vf_set1(c->f_hi);
+    return k;
+}
+
+static inline vf vf_neg(vf x) { return vf_from_bits(vi_xor(vf_bits(x), vi_set1(UINT32_C(0x80000000)))); }
+static inline vf vf_abs(vf x) { return vf_from_bits(vi_and(vf_bits(x), vi_set1(UINT32_C(0x7fffffff)))); }
+
+/* wi_logf */
+static inline vf wi_v_logf(vf x)
+{
+    const vf one = vf_set1(1.0f);
+    vi bits = vf_bits(x);
+    vi e = vi_sub(vi_srl(bits, 23), vi_set1(127));
+    vf m = vf_from_bits(vi_or(vi_and(bits, vi_set1(UINT32_C(0x007fffff))), vi_set1(UINT32_C(0x3f800000))));
+    mf big = vf_gt(m, vf_set1(1.41421356f));
+    m = vf_blend(big, m, vf_mul(m, vf_set1(0.5f)));
+    e = vi_blend(big, e, vi_add(e, vi_set1(1)));
+    vf s = vf_div(vf_sub(m, one), vf_add(m, one));
+    vf s2 = vf_mul(s, s);
+    vf poly = vf_set1(2.0f / 9.0f);
+    poly = vf_add(vf_mul(poly, s2), vf_set1(2.0f / 7.0f));
+    poly = vf_add(vf_mul(poly, s2), vf_set1(2.0f / 5.0f));
+    poly = vf_add(vf_mul(poly, s2), vf_set1(2.0f / 3.0f));
+    vf logm = vf_add(vf_mul(s, vf_mul(poly, s2)), vf_add(s, s));
+    vf ef = vf_cvt_i32(e);
+    return vf_add(vf_mul(ef, vf_set1(WI_LN2_HI_F)), vf_add(logm, vf_mul(ef, vf_set1(WI_LN2_LO_F))));
+}
+
+/* wi_sincos_turn_f32: the quadrant switch as a swap (bit 0 of n) and two
+ * sign flips (s: bit 1; c: bit 0 xor bit 1). */
+static inline void wi_v_sincos_turn_f32(vi k24, vf *s, vf *c)
+{
+    vi n = vi_srl(vi_add(k24, vi_set1(UINT32_C(1) << 21)), 22);
+    vi r = vi_sub(k24, vi_sll(n, 22));
+    vf f = vf_mul(vf_cvt_i32(r), vf_set1(0x1p-24f));
+    vf f2 = vf_mul(f, f);
+    vf sp = vf_set1(42.058693944897655f);
+    sp = vf_add(vf_mul(sp, f2), vf_set1(-76.70585975306139f));
+    sp = vf_add(vf_mul(sp, f2), vf_set1(81.60524927607506f));
+    sp = vf_add(vf_mul(sp, f2), vf_set1(-41.34170224039976f));
+    sp = vf_add(vf_mul(sp, f2), vf_set1(6.283185307179586f));
+    vf sn = vf_mul(sp, f);
+    vf cp = vf_set1(-26.4262567833744f);
+    cp = vf_add(vf_mul(cp, f2), vf_set1(60.24464137187666f));
+    cp = vf_add(vf_mul(cp, f2), vf_set1(-85.45681720669373f));
+    cp = vf_add(vf_mul(cp, f2), vf_set1(64.9393940226683f));
+    cp = vf_add(vf_mul(cp, f2), vf_set1(-19.739208802178716f));
+    vf cs = vf_add(vf_mul(cp, f2), vf_set1(1.0f));
+    mf swap = mf_lowbit(n);
+    const vi sign = vi_set1(UINT32_C(0x80000000));
+    vi sign_s = vi_and(vi_sll(n, 30), sign);
+    vi sign_c = vi_and(vi_sll(vi_xor(n, vi_sll(n, 1)), 30), sign);
+    *s = vf_from_bits(vi_xor(vf_bits(vf_blend(swap, sn, cs)), sign_s));
+    *c = vf_from_bits(vi_xor(vf_bits(vf_blend(swap, cs, sn)), sign_c));
+}
+
+/* wi_uniform_f32 */
+static inline vf wi_v_uniform_f32(const wi_vconsts_f32 *k, vi w)
+{
+    vf u = vf_mul(vf_cvt_i32(vi_srl(w, 8)), vf_set1(0x1p-24f));
+    return vf_min(vf_add(k->low, vf_mul(u, k->range)), k->high_below);
+}
+
+/* wi_boxmuller_f32 followed by mean + std * z */
+static inline void wi_v_normal_f32(const wi_vconsts_f32 *k, vi w_radius, vi w_angle, vf *z0, vf *z1)
+{
+    vf u = vf_mul(vf_cvt_i32(vi_add(vi_srl(w_radius, 8), vi_set1(1))), vf_set1(0x1p-24f));
+    vf r = vf_sqrt(vf_mul(vf_set1(-2.0f), wi_v_logf(u)));
+    vf s, c;
+    wi_v_sincos_turn_f32(vi_srl(w_angle, 8), &s, &c);
+    *z0 = vf_add(k->mean, vf_mul(k->std, vf_mul(r, c)));
+    *z1 = vf_add(k->mean, vf_mul(k->std, vf_mul(r, s)));
+}
+
+/* wi_truncnorm_f32. The three rational functions of wi_ndtri_*_f32 share
+ * one division: each lane's numerator and denominator are blended first
+ * (central: q * num and den, as in "q * num / den"). */
+static inline vf wi_v_truncnorm_f32(const wi_vconsts_f32 *k, vi w)
+{
+    const vf half = vf_set1(0.5f);
+    vf u = vf_mul(vf_add(vf_cvt_i32(vi_srl(w, 9)), half), vf_set1(0x1p-23f));
+    vf t = vf_add(k->r0, vf_mul(u, k->r1));
+    vf p = vf_mul(k->pb, t);
+    mf lower = vf_lt(p, half);
+    vf q = vf_sub(p, half);
+    mf central = vf_le(vf_abs(q), vf_set1(0.425f));
+    vf num = vf_set1(0.0f), den = vf_set1(1.0f);
+    if (mf_any(central)) {
+        vf r = vf_sub(vf_set1(0.180625f), vf_mul(q, q));
+        vf n = vf_add(vf_mul(vf_add(vf_mul(vf_add(vf_mul(vf_set1(5.9109374720e+01f), r),
+               vf_set1(1.5929113202e+02f)), r), vf_set1(5.0434271938e+01f)), r), vf_set1(3.3871327179e+00f));
+        vf d = vf_add(vf_mul(vf_add(vf_mul(vf_add(vf_mul(vf_set1(6.7187563600e+01f), r),
+               vf_set1(7.8757757664e+01f)), r), vf_set1(1.7895169469e+01f)), r), vf_set1(1.0f));
+        num = vf_mul(q, n);
+        den = d;
+    }
+    mf tail_lower = mf_andnot(central, lower);
+    if (!mf_all(central)) {
+        vf one_minus_p = vf_sub(vf_set1(1.0f), p);
+        vf tail_arg = vf_blend(lower, vf_max(one_minus_p, vf_set1(0x1p-126f)), t);
+        vf log_tail = wi_v_logf(tail_arg);
+        log_tail = vf_blend(lower, log_tail, vf_add(log_tail, k->logpb));
+        vf s = vf_sqrt(vf_neg(log_tail));
+        mf le5 = vf_le(s, vf_set1(5.0f));
+        mf near = mf_andnot(central, le5);
+        mf far = mf_andnot(central, mf_andnot(le5, mf_all_lanes()));  /* includes NaN s */
+        if (mf_any(near)) {
+            vf r = vf_sub(s, vf_set1(1.6f));
+            vf n = vf_add(vf_mul(vf_add(vf_mul(vf_add(vf_mul(vf_set1(1.7023821103e-01f), r),
+                   vf_set1(1.3067284816e+00f)), r), vf_set1(2.7568153900e+00f)), r), vf_set1(1.4234372777e+00f));
+            vf d = vf_add(vf_mul(vf_add(vf_mul(vf_set1(1.2021132975e-01f), r),
+                   vf_set1(7.3700164250e-01f)), r), vf_set1(1.0f));
+            num = vf_blend(near, num, n);
+            den = vf_blend(near, den, d);
+        }
+        if (mf_any(far)) {
+            vf r = vf_sub(s, vf_set1(5.0f));
+            vf n = vf_add(vf_mul(vf_add(vf_mul(vf_add(vf_mul(vf_set1(1.7337203997e-02f), r),
+                   vf_set1(4.2868294337e-01f)), r), vf_set1(3.0812263860e+00f)), r), vf_set1(6.6579051150e+00f));
+            vf d = vf_add(vf_mul(vf_add(vf_mul(vf_set1(1.2258202635e-02f), r),
+                   vf_set1(2.4197894225e-01f)), r), vf_set1(1.0f));
+            num = vf_blend(far, num, n);
+            den = vf_blend(far, den, d);
+        }
+    }
+    vf z = vf_div(num, den);
+    z = vf_blend(tail_lower, z, vf_neg(z));
+    z = vf_mul(z, k->flip);
+    z = vf_max(z, k->lo);
+    z = vf_min(z, k->hi);
+    return vf_add(k->mean, vf_mul(k->std, z));
+}
+
+/* ---- float64 working precision ------------------------------------------ */
+
+typedef struct {
+    vd low, range, high_below, mean, std, r0, r1, pb, logpb, flip, lo, hi;
+} wi_vconsts_f64;
+
+static inline wi_vconsts_f64 wi_vconsts_f64_make(const wi_consts *c)
+{
+    wi_vconsts_f64 k;
+    k.low = vd_set1(c->d_low); k.range = vd_set1(c->d_range);
+    k.high_below = vd_set1(c->d_high_below);
+    k.mean = vd_set1(c->d_mean); k.std = vd_set1(c->d_std);
+    k.r0 = vd_set1(c->d_r0); k.r1 = vd_set1(c->d_r1); k.pb = vd_set1(c->d_pb);
+    k.logpb = vd_set1(c->d_logpb); k.flip = vd_set1(c->d_flip);
+    k.lo = vd_set1(c->d_lo); k.hi = vd_set1(c->d_hi);
+    return k;
+}
+
+static inline vd vd_neg(vd x) { return vd_from_bits(vq_xor(vd_bits(x), vq_set1(UINT64_C(0x8000000000000000)))); }
+static inline vd vd_abs(vd x) { return vd_from_bits(vq_and(vd_bits(x), vq_set1(UINT64_C(0x7fffffffffffffff)))); }
+
+/* wi_log */
+static inline vd wi_v_log(vd x)
+{
+    const vd one = vd_set1(1.0);
+    vq bits = vd_bits(x);
+    vq e = vq_sub(vq_srl(bits, 52), vq_set1(1023));
+    vd m = vd_from_bits(vq_or(vq_and(bits, vq_set1(UINT64_C(0x000fffffffffffff))),
+                              vq_set1(UINT64_C(0x3ff0000000000000))));
+    md big = vd_gt(m, vd_set1(1.4142135623730951));
+    m = vd_blend(big, m, vd_mul(m, vd_set1(0.5)));
+    e = vq_blend(big, e, vq_add(e, vq_set1(1)));
+    vd s = vd_div(vd_sub(m, one), vd_add(m, one));
+    vd s2 = vd_mul(s, s);
+    vd poly = vd_set1(2.0 / 23.0);
+    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 21.0));
+    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 19.0));
+    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 17.0));
+    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 15.0));
+    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 13.0));
+    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 11.0));
+    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 9.0));
+    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 7.0));
+    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 5.0));
+    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 3.0));
+    vd logm = vd_add(vd_mul(s, vd_mul(poly, s2)), vd_add(s, s));
+    vd ef = vd_cvt_i51(e);
+    return vd_add(vd_mul(ef, vd_set1(WI_LN2_HI)), vd_add(logm, vd_mul(ef, vd_set1(WI_LN2_LO))));
+}
+
+/* wi_sincos_turn_f64 */
+static inline void wi_v_sincos_turn_f64(vq k53, vd *s, vd *c)
+{
+    vq n = vq_srl(vq_add(k53, vq_set1(UINT64_C(1) << 50)), 51);
+    vq r = vq_sub(k53, vq_sll(n, 51));
+    vd f = vd_mul(vd_cvt_i51(r), vd_set1(0x1p-53));
+    vd f2 = vd_mul(f, f);
+    vd sp = vd_set1(0.10422916220813984);
+    sp = vd_add(vd_mul(sp, f2), vd_set1(-0.7181223017785006));
+    sp = vd_add(vd_mul(sp, f2), vd_set1(3.819952584848282));
+    sp = vd_add(vd_mul(sp, f2), vd_set1(-15.09464257682299));
+    sp = vd_add(vd_mul(sp, f2), vd_set1(42.058693944897655));
+    sp = vd_add(vd_mul(sp, f2), vd_set1(-76.70585975306139));
+    sp = vd_add(vd_mul(sp, f2), vd_set1(81.60524927607506));
+    sp = vd_add(vd_mul(sp, f2), vd_set1(-41.34170224039976));
+    sp = vd_add(vd_mul(sp, f2), vd_set1(6.283185307179586));
+    vd sn = vd_mul(sp, f);
+    vd cp = vd_set1(-0.03638284114254567);
+    cp = vd_add(vd_mul(cp, f2), vd_set1(0.28200596845579123));
+    cp = vd_add(vd_mul(cp, f2), vd_set1(-1.714390711088672));
+    cp = vd_add(vd_mul(cp, f2), vd_set1(7.903536371318469));
+    cp = vd_add(vd_mul(cp, f2), vd_set1(-26.4262567833744));
+    cp = vd_add(vd_mul(cp, f2), vd_set1(60.24464137187666));
+    cp = vd_add(vd_mul(cp, f2), vd_set1(-85.45681720669373));
+    cp = vd_add(vd_mul(cp, f2), vd_set1(64.9393940226683));
+    cp = vd_add(vd_mul(cp, f2), vd_set1(-19.739208802178716));
+    vd cs = vd_add(vd_mul(cp, f2), vd_set1(1.0));
+    md swap = md_lowbit(n);
+    const vq sign = vq_set1(UINT64_C(0x8000000000000000));
+    vq sign_s = vq_and(vq_sll(n, 62), sign);
+    vq sign_c = vq_and(vq_sll(vq_xor(n, vq_sll(n, 1)), 62), sign);
+    *s = vd_from_bits(vq_xor(vd_bits(vd_blend(swap, sn, cs)), sign_s));
+    *c = vd_from_bits(vq_xor(vd_bits(vd_blend(swap, cs, sn)), sign_c));
+}
+
+/* wi_uniform_f64 */
+static inline vd wi_v_uniform_f64(const wi_vconsts_f64 *k, vq x)
+{
+    vd u = vd_mul(vd_cvt_u53(vq_srl(x, 11)), vd_set1(0x1p-53));
+    return vd_min(vd_add(k->low, vd_mul(u, k->range)), k->high_below);
+}
+
+/* wi_boxmuller_f64 followed by mean + std * z */
+static inline void wi_v_normal_f64(const wi_vconsts_f64 *k, vq x_radius, vq x_angle, vd *z0, vd *z1)
+{
+    vd u = vd_mul(vd_cvt_u53(vq_add(vq_srl(x_radius, 11), vq_set1(1))), vd_set1(0x1p-53));
+    vd r = vd_sqrt(vd_mul(vd_set1(-2.0), wi_v_log(u)));
+    vd s, c;
+    wi_v_sincos_turn_f64(vq_srl(x_angle, 11), &s, &c);
+    *z0 = vd_add(k->mean, vd_mul(k->std, vd_mul(r, c)));
+    *z1 = vd_add(k->mean, vd_mul(k->std, vd_mul(r, s)));
+}
+
+static inline vd wi_v_horner8(vd r, const double c[8])
+{
+    vd y = vd_set1(c[0]);
+    for (int i = 1; i < 8; i++) y = vd_add(vd_mul(y, r), vd_set1(c[i]));
+    return y;
+}
+
+/* wi_truncnorm_f64, structured as wi_v_truncnorm_f32. */
+static inline vd wi_v_truncnorm_f64(const wi_vconsts_f64 *k, vq x)
+{
+    static const double central_num[8] = {
+        2.5090809287301226727e+3, 3.3430575583588128105e+4, 6.7265770927008700853e+4,
+        4.5921953931549871457e+4, 1.3731693765509461125e+4, 1.9715909503065514427e+3,
+        1.3314166789178437745e+2, 3.3871328727963666080e+0};
+    static const double central_den[8] = {
+        5.2264952788528545610e+3, 2.8729085735721942674e+4, 3.9307895800092710610e+4,
+        2.1213794301586595867e+4, 5.3941960214247511077e+3, 6.8718700749205790830e+2,
+        4.2313330701600911252e+1, 1.0};
+    static const double near_num[8] = {
+        7.74545014278341407640e-4, 2.27238449892691845833e-2, 2.41780725177450611770e-1,
+        1.27045825245236838258e+0, 3.64784832476320460504e+0, 5.76949722146069140550e+0,
+        4.63033784615654529590e+0, 1.42343711074968357734e+0};
+    static const double near_den[8] = {
+        1.05075007164441684324e-9, 5.47593808499534494600e-4, 1.51986665636164571966e-2,
+        1.48103976427480074590e-1, 6.89767334985100004550e-1, 1.67638483018380384940e+0,
+        2.05319162663775882187e+0, 1.0};
+    static const double far_num[8] = {
+        2.01033439929228813265e-7, 2.71155556874348757815e-5, 1.24266094738807843860e-3,
+        2.65321895265761230930e-2, 2.96560571828504891230e-1, 1.78482653991729133580e+0,
+        5.46378491116411436990e+0, 6.65790464350110377720e+0};
+    static const double far_den[8] = {
+        2.04426310338993978564e-15, 1.42151175831644588870e-7, 1.84631831751005468180e-5,
+        7.86869131145613259100e-4, 1.48753612908506148525e-2, 1.36929880922735805310e-1,
+        5.99832206555887937690e-1, 1.0};
+    const vd half = vd_set1(0.5);
+    vd u = vd_mul(vd_add(vd_cvt_u53(vq_srl(x, 12)), half), vd_set1(0x1p-52));
+    vd t = vd_add(k->r0, vd_mul(u, k->r1));
+    vd p = vd_mul(k->pb, t);
+    md lower = vd_lt(p, half);
+    vd q = vd_sub(p, half);
+    md central = vd_le(vd_abs(q), vd_set1(0.425));
+    vd num = vd_set1(0.0), den = vd_set1(1.0);
+    if (md_any(central)) {
+        vd r = vd_sub(vd_set1(0.180625), vd_mul(q, q));
+        num = vd_mul(q, wi_v_horner8(r, central_num));
+        den = wi_v_horner8(r, central_den);
+    }
+    md tail_lower = md_andnot(central, lower);
+    if (!md_all(central)) {
+        vd one_minus_p = vd_sub(vd_set1(1.0), p);
+        vd tail_arg = vd_blend(lower, vd_max(one_minus_p, vd_set1(0x1p-1022)), t);
+        vd log_tail = wi_v_log(tail_arg);
+        log_tail = vd_blend(lower, log_tail, vd_add(log_tail, k->logpb));
+        vd s = vd_sqrt(vd_neg(log_tail));
+        md le5 = vd_le(s, vd_set1(5.0));
+        md near = md_andnot(central, le5);
+        md far = md_andnot(central, md_andnot(le5, md_all_lanes()));
+        if (md_any(near)) {
+            vd r = vd_sub(s, vd_set1(1.6));
+            num = vd_blend(near, num, wi_v_horner8(r, near_num));
+            den = vd_blend(near, den, wi_v_horner8(r, near_den));
+        }
+        if (md_any(far)) {
+            vd r = vd_sub(s, vd_set1(5.0));
+            num = vd_blend(far, num, wi_v_horner8(r, far_num));
+            den = vd_blend(far, den, wi_v_horner8(r, far_den));
+        }
+    }
+    vd z = vd_div(num, den);
+    z = vd_blend(tail_lower, z, vd_neg(z));
+    z = vd_mul(z, k->flip);
+    z = vd_max(z, k->lo);
+    z = vd_min(z, k->hi);
+    return vd_add(k->mean, vd_mul(k->std, z));
+}
+
+/* ---- narrowing, as wi_f32_to_f16 / wi_f32_to_bf16 ------------------------ */
+
+/* A NaN lane becomes the quiet NaN with the same sign and no payload, whose
+ * hardware float16 conversion is sign | 0x7e00, the scalar rule. Other lanes
+ * are converted by the hardware with round to nearest even, which is what
+ * wi_f32_to_f16 computes (subnormals and overflow to inf included). */
+static inline vf wi_v_f16_prepare(vf x)
+{
+    vi bits = vf_bits(x);
+    mf nan = vf_unord(x, x);
+    vi quiet = vi_or(vi_and(bits, vi_set1(UINT32_C(0x80000000))), vi_set1(UINT32_C(0x7fc00000)));
+    return vf_from_bits(vi_blend(nan, bits, quiet));
+}
+
+/* wi_f32_to_bf16 in each uint32 lane (result in the low 16 bits). */
+static inline vi wi_v_bf16_bits(vf x)
+{
+    vi bits = vf_bits(x);
+    vi rounded = vi_srl(vi_add(bits, vi_add(vi_set1(0x7fff), vi_and(vi_srl(bits, 16), vi_set1(1)))), 16);
+    vi quiet = vi_or(vi_srl(bits, 16), vi_set1(0x40));
+    return vi_blend(vf_unord(x, x), rounded, quiet);
+}
+
+#endif
