@@ -74,6 +74,8 @@ def _resolve_dtype_uncached(dtype, name) -> np.dtype:
     if resolved.name not in FLOAT_DTYPE_NAMES:
         raise TypeError(f"{name} must be one of {', '.join(FLOAT_DTYPE_NAMES)}; "
                         f"got {resolved.name}")
+    if not resolved.isnative:   # the core writes native-order values
+        raise TypeError(f"{name} must be in native byte order; got {resolved.str}")
     return resolved
 
 
