@@ -583,6 +583,8 @@ orthogonal.__doc__ = _doc("""\
 def _constant_dtype(dtype, out) -> np.dtype:
     """Floats as the random initializers, plus integer and bool dtypes."""
     if dtype is None and isinstance(out, np.ndarray):
+        if out.dtype.name in FLOAT_DTYPE_NAMES or out.dtype.kind in "biu":
+            return out.dtype          # check_out then names out for any other fault
         dtype = out.dtype
     try:
         return resolve_dtype(dtype)
