@@ -12,8 +12,9 @@ size_t wi_itemsize(int out)
     }
 }
 
-/* Elements [g, g + n) of the stream (global indices, base already added)
- * into dst. Whole blocks go straight to the kernel; a partial block at either
+/* Elements [g, g + n) (global indices) into dst; element g lives in block
+ * base_block + g / per, so offsets are counted in blocks and a call deep in
+ * the stream never overflows an element index. Whole blocks go straight to the kernel; a partial block at either
  * edge is computed by the same kernel into a scratch block and the needed
  * lanes copied, so edges have the same bits as the interior. */
 static void wi_fill_span(const wi_params *p, wi_block_kernel kernel, uint64_t g,
@@ -22,7 +23,7 @@ static void wi_fill_span(const wi_params *p, wi_block_kernel kernel, uint64_t g,
     const uint64_t per = (uint64_t)wi_per_block(p->out);
     const size_t item = wi_itemsize(p->out);
     unsigned char scratch[4 * 8];
-    uint64_t block = g / per, lane = g % per;
+    uint64_t block = p->base_block + g / per, lane = g % per;
     if (lane != 0) {
         uint64_t take = per - lane < n ? per - lane : n;
         kernel(p, block, 1, scratch);
@@ -49,7 +50,7 @@ static void wi_fill_range(const wi_params *p, wi_block_kernel kernel,
 {
     const size_t item = wi_itemsize(p->out);
     if (r->ndim == 0) {
-        if (k0 < k1) wi_fill_span(p, kernel, p->base, 1, out);
+        if (k0 < k1) wi_fill_span(p, kernel, 0, 1, out);
         return;
     }
     const int last = r->ndim - 1;
@@ -68,7 +69,7 @@ static void wi_fill_range(const wi_params *p, wi_block_kernel kernel,
             g = g * (uint64_t)r->global_shape[d] + (uint64_t)r->start[d] + index[d];
         g = g * (uint64_t)r->global_shape[last] + (uint64_t)r->start[last] + col;
         uint64_t n = row_len - col < k1 - k ? row_len - col : k1 - k;
-        wi_fill_span(p, kernel, p->base + g, n, out + k * item);
+        wi_fill_span(p, kernel, g, n, out + k * item);
         k += n;
     }
 }

@@ -2,7 +2,7 @@
  *
  * A fill writes elements [k0, k1) (row-major, region-local) of a region of
  * a global shape. Element k of the region is global flat index g(k); its
- * value depends on (key, stream, base + g(k)) only, so any split of
+ * value depends on (key, stream, base_block, g(k)) only, so any split of
  * [k0, k1) over threads or calls gives the same bits. */
 #ifndef WI_FILL_H
 #define WI_FILL_H

@@ -115,7 +115,7 @@ static int wi_init_truncnorm(wi_consts *c, double a, double b)
 }
 
 int wi_params_init(wi_params *p, int dist, int out, uint64_t key0, uint64_t key1,
-                   uint64_t stream, uint64_t base, double p0, double p1,
+                   uint64_t stream, uint64_t base_block, double p0, double p1,
                    double p2, double p3)
 {
     memset(p, 0, sizeof *p);
@@ -124,7 +124,7 @@ int wi_params_init(wi_params *p, int dist, int out, uint64_t key0, uint64_t key1
     p->key.v[0] = (uint32_t)key0;
     p->key.v[1] = (uint32_t)key1;
     p->stream = stream;
-    p->base = base;
+    p->base_block = base_block;
     p->dist = dist;
     p->out = out;
     wi_consts *c = &p->c;

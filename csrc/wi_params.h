@@ -36,7 +36,7 @@ typedef struct {
 typedef struct {
     wi_key key;
     uint64_t stream;
-    uint64_t base;       /* added to every element index (Generator offsets) */
+    uint64_t base_block; /* added to every block number (Generator offsets) */
     int dist;            /* wi_dist */
     int out;             /* wi_out */
     wi_consts c;
@@ -45,7 +45,7 @@ typedef struct {
 /* Fill *p; returns 0, or -1 if the parameters are unusable (the Python layer
  * validates first, so this is a last guard against crashes). */
 int wi_params_init(wi_params *p, int dist, int out, uint64_t seed_key0,
-                   uint64_t seed_key1, uint64_t stream, uint64_t base,
+                   uint64_t seed_key1, uint64_t stream, uint64_t base_block,
                    double p0, double p1, double p2, double p3);
 
 /* Elements of a block: 4 for float32 working precision and raw words, 2 for float64. */

@@ -20,7 +20,7 @@ cdef extern from "wi_params.h":
     ctypedef struct wi_params:
         pass
     int wi_params_init(wi_params *p, int dist, int out, uint64_t key0,
-                       uint64_t key1, uint64_t stream, uint64_t base,
+                       uint64_t key1, uint64_t stream, uint64_t base_block,
                        double p0, double p1, double p2, double p3) nogil
     double wi_norm_cdf(double z) nogil
     double wi_norm_logcdf(double z) nogil
@@ -82,7 +82,7 @@ def isa_compiled(int isa):
 
 
 def fill(out, int dist, int out_code, uint64_t key0, uint64_t key1,
-         uint64_t stream, uint64_t base, tuple global_shape, tuple start,
+         uint64_t stream, uint64_t base_block, tuple global_shape, tuple start,
          double p0, double p1, double p2, double p3, int threads, int isa):
     """Fill the C-contiguous array ``out``, the region of ``global_shape``
     at ``start`` with ``out.shape``, with samples of ``dist``.
@@ -98,7 +98,7 @@ def fill(out, int dist, int out_code, uint64_t key0, uint64_t key1,
         raise ValueError("region rank does not match the global shape")
     if not out.flags.c_contiguous or not out.flags.writeable:
         raise ValueError("out must be C-contiguous and writeable")
-    if wi_params_init(&params, dist, out_code, key0, key1, stream, base,
+    if wi_params_init(&params, dist, out_code, key0, key1, stream, base_block,
                       p0, p1, p2, p3) != 0:
         raise ValueError("invalid distribution parameters")
     region.ndim = ndim

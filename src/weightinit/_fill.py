@@ -54,11 +54,12 @@ def selected_isa() -> int:
 
 
 def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.0, 0.0, 0.0),
-         region=None, out=None, threads=None, base: int = 0, out_dtype_check=True):
+         region=None, out=None, threads=None, base_block: int = 0, out_dtype_check=True):
     """Generate ``dist`` samples for ``region`` of ``shape`` into ``out`` or a new array.
 
     ``key`` is the (key0, key1) pair, ``stream`` the 64-bit stream number,
-    ``base`` an element offset added to every global index.
+    ``base_block`` a block offset: element g of the global shape lives in block
+    ``base_block + g // per`` (per = 4, or 2 for float64), word ``g % per``.
     """
     shape = normalize_shape(shape)   # a no-op fast path for normalized tuples
     start, region_shape = normalize_region(region, shape)
@@ -69,6 +70,6 @@ def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.
     if out is None:
         out = np.empty(region_shape, dtype)
     p0, p1, p2, p3 = (float(v) for v in params)
-    _core.fill(out, dist, out_code(out.dtype), key[0], key[1], stream, base,
+    _core.fill(out, dist, out_code(out.dtype), key[0], key[1], stream, base_block,
                shape, start, p0, p1, p2, p3, nthreads, isa)
     return out

@@ -15,26 +15,12 @@ _MAX_THREADS = 256
 _default: int | None = None   # set_num_threads value; None means "from env or CPUs"
 
 
-_cpus: int | None = None      # cached: the affinity syscall costs more than a small fill
-
-
 def _available_cpus() -> int:
-    global _cpus
-    if _cpus is None:
-        try:
-            _cpus = len(os.sched_getaffinity(0))
-        except (AttributeError, OSError):  # not on Linux
-            _cpus = os.cpu_count() or 1
-    return _cpus
-
-
-def _forget_cpus() -> None:
-    global _cpus
-    _cpus = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_cpus)
+    # Asked on every call (about 1 us): a worker may pin itself after import.
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _from_env() -> int | None:

@@ -104,6 +104,8 @@ class Generator:
         if out is not None:
             if not isinstance(out, np.ndarray):
                 raise TypeError(f"out must be a numpy.ndarray; got {type(out).__name__}")
+            if not out.dtype.isnative:
+                raise ValueError(f"out must be in native byte order; got {out.dtype.str}")
             if out.dtype != dtype:
                 raise TypeError("Supplied output array has the wrong type. "
                                 f"Expected {dtype.name}, got {out.dtype.name}")
@@ -121,7 +123,7 @@ class Generator:
             raise ValueError("size would run past the end of the stream (2**64 blocks)")
         result = _fill.fill(dist, shape, dtype, self._key, self._stream, params=params,
                             region=region, out=out, threads=threads,
-                            base=self._next_block * per)
+                            base_block=self._next_block)
         self._next_block += blocks
         if scalar and out is None:
             return result.item() if dist == _fill.RAW else float(result[()])

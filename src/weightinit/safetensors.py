@@ -138,7 +138,9 @@ def _windows(shape, max_elements):
         step = max(1, max_elements // inner)
     for lead in np.ndindex(*shape[:axis]):
         for start in range(0, shape[axis], step):
-            yield tuple(slice(i, i + 1) for i in lead) + (slice(start, min(start + step, shape[axis])),)
+            yield (tuple(slice(i, i + 1) for i in lead)
+                   + (slice(start, min(start + step, shape[axis])),)
+                   + tuple(slice(0, n) for n in shape[axis + 1:]))
 
 
 def _progress(total_bytes, enabled):
