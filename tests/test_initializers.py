@@ -296,6 +296,20 @@ def test_orthogonal_is_qr_of_the_stream():
     assert np.abs(f64).max() < 1
 
 
+def test_orthogonal_empty_region_is_cheap():
+    import time
+    t0 = time.perf_counter()
+    empty = wi.orthogonal((4096, 4096), seed=0, region=(slice(0, 0),))
+    assert empty.shape == (0, 4096) and time.perf_counter() - t0 < 0.5
+
+
+def test_torch_submodule_is_lazy_attribute():
+    import weightinit.torch
+    assert wi.torch is weightinit.torch
+    with pytest.raises(AttributeError):
+        wi.no_such_thing
+
+
 def test_orthogonal_errors():
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         wi.orthogonal((5,))

@@ -505,6 +505,8 @@ def orthogonal(shape, gain=1.0, *, seed=None, stream=0, dtype=None, out=None, re
     if out is not None:
         check_out(out, size, dtype)
     nthreads = resolve_threads(threads)
+    if math.prod(size) == 0:            # nothing asked for: skip the QR
+        return np.empty(size, dtype) if out is None else out
     rows, cols = math.prod(shape[:-1]), shape[-1]
     if rows * cols == 0:
         full = np.zeros(shape, np.float64)
