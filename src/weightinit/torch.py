@@ -745,8 +745,8 @@ def sparse_(tensor, sparsity, std=0.01, *, seed=None, stream=0, threads=None):
                    out=arr, threads=nthreads)
     if num_zeros and arr.size:
         per_block = 2 if arr.dtype.name == "float64" else 4
-        base = -(-arr.size // per_block) * 4          # the words after the samples' blocks
-        words = _fill.fill(_fill.RAW, shape, np.dtype(np.uint32), key, sid, base=base,
+        after = -(-arr.size // per_block)             # the blocks after the samples' blocks
+        words = _fill.fill(_fill.RAW, shape, np.dtype(np.uint32), key, sid, base_block=after,
                            threads=nthreads)
         zero_rows = np.argsort(words, axis=0, kind="stable")[:num_zeros]
         arr[zero_rows, np.arange(cols)] = 0
