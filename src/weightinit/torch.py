@@ -124,10 +124,16 @@ def _fill_dist(target, dist, params, seed, stream, threads):
     return target.done()
 
 
-def _fill_value(target, value, seed, stream, threads):
+def _check_extras(seed, stream, threads):
+    """``seed``, ``stream``, ``threads`` of a deterministic fill: validated, unused."""
     if seed is not None:
         key_from_seed(seed)
     stream_id(stream)
+    resolve_threads(threads)
+
+
+def _fill_value(target, value, seed, stream, threads):
+    _check_extras(seed, stream, threads)
     nthreads = resolve_threads(threads)
     if target.skip:
         return target.obj
@@ -353,6 +359,8 @@ ones_.__doc__ = _doc("""\
     Parameters
     ----------
 {TENSOR}
+    seed, stream, threads : keyword-only
+        Accepted (and validated) for a uniform signature; unused.
 
 {RETURNS}
 
@@ -370,6 +378,8 @@ zeros_.__doc__ = _doc("""\
     Parameters
     ----------
 {TENSOR}
+    seed, stream, threads : keyword-only
+        Accepted (and validated) for a uniform signature; unused.
 
 {RETURNS}
 
@@ -382,8 +392,9 @@ zeros_.__doc__ = _doc("""\
     """)
 
 
-def eye_(tensor):
+def eye_(tensor, *, seed=None, stream=0, threads=None):
     target = _target(tensor)
+    _check_extras(seed, stream, threads)
     if len(target.shape) != 2:
         raise ValueError("Only tensors with 2 dimensions are supported; "
                          f"got shape {tuple(target.shape)}")
@@ -403,6 +414,8 @@ eye_.__doc__ = _doc("""\
     ----------
 {TENSOR}
         It must have 2 dimensions.
+    seed, stream, threads : keyword-only
+        Accepted (and validated) for a uniform signature; unused.
 
 {RETURNS}
 
@@ -416,8 +429,9 @@ eye_.__doc__ = _doc("""\
     """)
 
 
-def dirac_(tensor, groups=1):
+def dirac_(tensor, groups=1, *, seed=None, stream=0, threads=None):
     target = _target(tensor)
+    _check_extras(seed, stream, threads)
     shape = tuple(target.shape)
     if len(shape) not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported; "
@@ -450,6 +464,8 @@ dirac_.__doc__ = _doc("""\
         Shape ``(out, in, *kernel)`` with 1 to 3 kernel dimensions.
     groups : int, default 1
         Number of groups; ``out`` must be divisible by it.
+    seed, stream, threads : keyword-only
+        Accepted (and validated) for a uniform signature; unused.
 
 {RETURNS}
 
