@@ -8,6 +8,8 @@ The PyTorch-style in-place functions live in :mod:`weightinit.torch`
 (``import weightinit.torch``, or ``weightinit.torch`` after
 ``import weightinit``: it is imported on first use).
 """
+__version__ = "0.1.0"   # first: submodules record it (safetensors metadata)
+
 from ._fill import isa_available
 from ._stream import key_from_seed, stream_id
 from ._threads import get_num_threads, set_num_threads
@@ -19,8 +21,7 @@ from .initializers import (
     he_normal, he_uniform, identity, kaiming_normal, kaiming_uniform, lecun_normal,
     lecun_uniform, ones, orthogonal, random_normal, random_uniform, truncated_normal,
     variance_scaling, xavier_normal, xavier_uniform, zeros)
-
-__version__ = "0.1.0"
+from .safetensors import save_safetensors
 
 __all__ = ["Generator", "default_rng", "get_num_threads", "set_num_threads",
            "isa_available", "key_from_seed", "stream_id", "__version__",
@@ -32,12 +33,15 @@ __all__ = ["Generator", "default_rng", "get_num_threads", "set_num_threads",
            "ones", "constant", "Initializer", "VarianceScaling", "GlorotUniform",
            "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal",
            "RandomUniform", "RandomNormal", "TruncatedNormal", "Orthogonal",
-           "Identity", "Zeros", "Ones", "Constant", "get"]
+           "Identity", "Zeros", "Ones", "Constant", "get",
+           # files (DESIGN.md 7)
+           "save_safetensors"]
 
 
 def __getattr__(name):
-    # weightinit.torch needs torch: import it only when asked for.
-    if name == "torch":
+    # weightinit.torch and weightinit.dask need optional packages: import
+    # them only when asked for.
+    if name in ("torch", "dask"):
         import importlib
         return importlib.import_module(".torch", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
