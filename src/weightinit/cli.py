@@ -74,7 +74,13 @@ def _spec_path(spec: str) -> Path:
 
 
 def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0   # Linux: KiB
+    """This process's peak RSS. Linux's VmHWM is the process's own; ru_maxrss
+    also counts the parent's RSS at fork, so it is only the fallback."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024.0
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def init_model(spec: str, output: str, seed=None, force=False, quiet=False, threads=None) -> int:
