@@ -207,6 +207,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("weightinit: interrupted; no output file was left behind", file=sys.stderr)
+        return 130
+
+
+def _run(args) -> int:
     if args.command is None:
         return init_model("gpt_1.3b", "gpt_1.3b.safetensors", force=True)
     if args.command == "init":

@@ -33,11 +33,12 @@ class SpecError(ValueError):
     """A spec is malformed; the message names the tensor and the field."""
 
 
-def _initializer(name):
+def _initializer(name, where):
     from . import initializers
-    public = getattr(initializers, "__all__", ())
-    if not isinstance(name, str) or name not in public or not callable(getattr(initializers, name)):
-        raise SpecError(f"init must name a weightinit initializer; got {name!r}")
+    public = [n for n in getattr(initializers, "__all__", ()) if n[:1].islower() and n != "get"]
+    if not isinstance(name, str) or name not in public:
+        raise SpecError(f"{where}.init must name a weightinit initializer "
+                        f"({', '.join(sorted(public))}); got {name!r}")
     return getattr(initializers, name)
 
 
@@ -73,7 +74,7 @@ def _normalize_spec(name, spec) -> dict:
         dtype = resolve_dtype(dtype_name, name=f"{where}.dtype")
     except TypeError as err:
         raise SpecError(str(err)) from None
-    fn = _initializer(init_name)
+    fn = _initializer(init_name, where)
     # Validate the parameters with an empty region: all checks, no work.
     probe_region = tuple(slice(0, 0) for _ in shape) if shape else None
     try:
