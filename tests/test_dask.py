@@ -1,0 +1,55 @@
+"""weightinit.dask: any chunking equals the local call; a LocalCluster with
+two worker processes computes the same; to_zarr round-trips."""
+import numpy as np
+import pytest
+
+import weightinit as wi
+
+da = pytest.importorskip("dask.array", reason="dask not installed")
+import weightinit.dask as wid  # noqa: E402
+
+
+@pytest.mark.parametrize("chunks", [(64, 50), (1000, 300), (7, 299), "auto", ((500, 300, 200), (1, 299))])
+@pytest.mark.parametrize("name,params", [("he_normal", {}), ("glorot_uniform", {}),
+                                         ("variance_scaling", {"scale": 0.1, "mode": "fan_out"}),
+                                         ("random_normal", {"stddev": 0.3}), ("orthogonal", {}),
+                                         ("zeros", {})])
+def test_any_chunking_equals_the_local_call(chunks, name, params):
+    x = wid.from_initializer(name, (1000, 300), chunks=chunks, seed=5, stream="w", **params)
+    local = getattr(wi, name)((1000, 300), seed=5, stream="w", **params)
+    np.testing.assert_array_equal(x.compute(scheduler="threads"), local)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+def test_dtypes_and_3d(dtype):
+    x = wid.he_uniform((6, 40, 50), chunks=(4, 16, 25), seed=1, dtype=dtype)
+    assert x.dtype == wi._checks.resolve_dtype(dtype)
+    np.testing.assert_array_equal(x.compute().view(np.uint8),
+                                  wi.he_uniform((6, 40, 50), seed=1, dtype=dtype).view(np.uint8))
+
+
+def test_seed_none_is_drawn_once_for_all_blocks():
+    x = wid.random_uniform((100, 10), chunks=(10, 10))
+    values = x.compute()
+    np.testing.assert_array_equal(values, x.compute())   # same graph, same seed
+    assert len(np.unique(values)) > 900
+
+
+def test_bad_parameters_fail_at_construction():
+    with pytest.raises(ValueError, match="mode"):
+        wid.variance_scaling((10, 10), mode="fanin")
+    with pytest.raises(ValueError, match="name"):
+        wid.from_initializer("no_such", (10, 10))
+
+
+def test_local_cluster_with_two_processes_and_zarr(tmp_path):
+    distributed = pytest.importorskip("distributed", reason="dask.distributed not installed")
+    zarr = pytest.importorskip("zarr", reason="zarr not installed")
+    x = wid.he_normal((2048, 512), chunks=(512, 256), seed=7, stream="encoder.0")
+    local = wi.he_normal((2048, 512), seed=7, stream="encoder.0")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=40) as cluster, \
+            distributed.Client(cluster) as client:
+        np.testing.assert_array_equal(client.compute(x).result(), local)
+        x.to_zarr(str(tmp_path / "w.zarr"))
+    np.testing.assert_array_equal(zarr.open(str(tmp_path / "w.zarr"), mode="r")[...], local)
