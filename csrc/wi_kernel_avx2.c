@@ -35,6 +35,7 @@ WI_ALWAYS_INLINE mf vf_le(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); 
 WI_ALWAYS_INLINE mf vf_gt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
 WI_ALWAYS_INLINE mf vf_unord(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_UNORD_Q); }
 WI_ALWAYS_INLINE vf vf_blend(mf m, vf a, vf b) { return _mm256_blendv_ps(a, b, m); }
+WI_ALWAYS_INLINE mf mf_and(mf a, mf b) { return _mm256_and_ps(a, b); }
 WI_ALWAYS_INLINE mf mf_andnot(mf a, mf b) { return _mm256_andnot_ps(a, b); }
 WI_ALWAYS_INLINE mf mf_all_lanes(void) { return _mm256_castsi256_ps(_mm256_set1_epi32(-1)); }
 WI_ALWAYS_INLINE int mf_any(mf m) { return _mm256_movemask_ps(m) != 0; }
@@ -67,6 +68,7 @@ WI_ALWAYS_INLINE md vd_lt(vd a, vd b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); 
 WI_ALWAYS_INLINE md vd_le(vd a, vd b) { return _mm256_cmp_pd(a, b, _CMP_LE_OQ); }
 WI_ALWAYS_INLINE md vd_gt(vd a, vd b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
 WI_ALWAYS_INLINE vd vd_blend(md m, vd a, vd b) { return _mm256_blendv_pd(a, b, m); }
+WI_ALWAYS_INLINE md md_and(md a, md b) { return _mm256_and_pd(a, b); }
 WI_ALWAYS_INLINE md md_andnot(md a, md b) { return _mm256_andnot_pd(a, b); }
 WI_ALWAYS_INLINE md md_all_lanes(void) { return _mm256_castsi256_pd(_mm256_set1_epi32(-1)); }
 WI_ALWAYS_INLINE int md_any(md m) { return _mm256_movemask_pd(m) != 0; }

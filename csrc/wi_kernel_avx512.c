@@ -33,6 +33,7 @@ WI_ALWAYS_INLINE mf vf_le(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_LE_
 WI_ALWAYS_INLINE mf vf_gt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
 WI_ALWAYS_INLINE mf vf_unord(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q); }
 WI_ALWAYS_INLINE vf vf_blend(mf m, vf a, vf b) { return _mm512_mask_blend_ps(m, a, b); }
+WI_ALWAYS_INLINE mf mf_and(mf a, mf b) { return (mf)(a & b); }
 WI_ALWAYS_INLINE mf mf_andnot(mf a, mf b) { return (mf)(~a & b); }
 WI_ALWAYS_INLINE mf mf_all_lanes(void) { return (mf)0xffff; }
 WI_ALWAYS_INLINE int mf_any(mf m) { return m != 0; }
@@ -62,6 +63,7 @@ WI_ALWAYS_INLINE md vd_lt(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_
 WI_ALWAYS_INLINE md vd_le(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ); }
 WI_ALWAYS_INLINE md vd_gt(vd a, vd b) { return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ); }
 WI_ALWAYS_INLINE vd vd_blend(md m, vd a, vd b) { return _mm512_mask_blend_pd(m, a, b); }
+WI_ALWAYS_INLINE md md_and(md a, md b) { return (md)(a & b); }
 WI_ALWAYS_INLINE md md_andnot(md a, md b) { return (md)(~a & b); }
 WI_ALWAYS_INLINE md md_all_lanes(void) { return (md)0xff; }
 WI_ALWAYS_INLINE int md_any(md m) { return m != 0; }
@@ -215,6 +217,79 @@ WI_ALWAYS_INLINE void wi_store_f64(void *out, vd ya0, vd ya1, vd yb0, vd yb1)
 
 /* ---- the kernels -------------------------------------------------------- */
 
+/* ---- truncated normal with the tail lanes gathered ----------------------
+ * With the usual bounds most samples take the central piece of the inverse
+ * CDF; the tail (log, sqrt, a second rational) is needed by a few lanes of
+ * every vector. The tail lanes of nv vectors are compressed into as few
+ * vectors as they fill, evaluated there and expanded back: the same
+ * operations on the same values per lane, so the same bits. */
+
+static inline int wi_popcount16(unsigned m)   /* no POPCNT in the flags */
+{
+    m = m - ((m >> 1) & 0x5555u);
+    m = (m & 0x3333u) + ((m >> 2) & 0x3333u);
+    m = (m + (m >> 4)) & 0x0f0fu;
+    return (int)((m + (m >> 8)) & 0x1fu);
+}
+
+WI_ALWAYS_INLINE void wi_tn_f32_gathered(const wi_vconsts_f32 *k, const vi *w, const int nv, vf *out)
+{
+    vf z[8], targ[8];
+    mf tail[8], lower[8];
+    int count[8], total = 0;
+    for (int j = 0; j < nv; j++) {
+        vf t, p, q;
+        mf central;
+        wi_v_tn_prefix_f32(k, w[j], &t, &p, &q, &lower[j], &central);
+        tail[j] = (mf)~central;
+        z[j] = _mm512_setzero_ps();
+        if (central) {
+            vf num, den;
+            wi_v_ndtri_central_f32(q, &num, &den);
+            z[j] = vf_div(num, den);
+        }
+        targ[j] = wi_v_tn_tail_arg_f32(t, p, lower[j]);
+        count[j] = wi_popcount16(tail[j]);
+        total += count[j];
+    }
+    if (total > 16 * (nv - 1)) {
+        /* gathering would not save a vector: evaluate in place */
+        for (int j = 0; j < nv; j++) {
+            if (!tail[j]) continue;
+            vf num = vf_set1(0.0f), den = vf_set1(1.0f);
+            wi_v_ndtri_tail_f32(k, targ[j], lower[j], tail[j], &num, &den);
+            vf zt = vf_div(num, den);
+            zt = vf_blend(lower[j], zt, vf_neg(zt));
+            z[j] = vf_blend(tail[j], z[j], zt);
+        }
+    } else if (total > 0) {
+        float arg_buf[8 * 16 + 16], z_buf[8 * 16 + 16];
+        int32_t low_buf[8 * 16 + 16];
+        int off = 0;
+        for (int j = 0; j < nv; j++) {
+            _mm512_storeu_ps(arg_buf + off, _mm512_maskz_compress_ps(tail[j], targ[j]));
+            _mm512_storeu_si512(low_buf + off, _mm512_maskz_compress_epi32(tail[j], _mm512_movm_epi32(lower[j])));
+            off += count[j];
+        }
+        _mm512_storeu_ps(arg_buf + off, vf_set1(1.0f));   /* defined values in unused lanes */
+        _mm512_storeu_si512(low_buf + off, _mm512_setzero_si512());
+        for (int v = 0; 16 * v < total; v++) {
+            vf a = _mm512_loadu_ps(arg_buf + 16 * v);
+            mf low = _mm512_movepi32_mask(_mm512_loadu_si512(low_buf + 16 * v));
+            vf num = vf_set1(0.0f), den = vf_set1(1.0f);
+            wi_v_ndtri_tail_f32(k, a, low, mf_all_lanes(), &num, &den);
+            vf zt = vf_div(num, den);
+            _mm512_storeu_ps(z_buf + 16 * v, vf_blend(low, zt, vf_neg(zt)));
+        }
+        off = 0;
+        for (int j = 0; j < nv; j++) {
+            z[j] = _mm512_mask_expand_ps(z[j], tail[j], _mm512_loadu_ps(z_buf + off));
+            off += count[j];
+        }
+    }
+    for (int j = 0; j < nv; j++) out[j] = wi_v_tn_finish_f32(k, z[j]);
+}
+
 /* ng groups of 16 blocks (words w[4g + j]) -> 64 ng elements at dst. */
 WI_ALWAYS_INLINE void wi_avx512_groups(const wi_params *p, const wi_vconsts_f32 *kf,
                                        const wi_vconsts_f64 *kd, const vi *w, int ng,
@@ -222,6 +297,13 @@ WI_ALWAYS_INLINE void wi_avx512_groups(const wi_params *p, const wi_vconsts_f32 
 {
     const size_t group_bytes = 16 * (kind == WI_OUT_F64 ? 16 : 4 * wi_itemsize(kind));
     (void)p;
+    if (dist == WI_DIST_TRUNCNORM && kind != WI_OUT_F64) {
+        vf v[8];
+        wi_tn_f32_gathered(kf, w, 4 * ng, v);
+#pragma GCC unroll 2
+        for (int g = 0; g < ng; g++) wi_store_f32(dst + g * group_bytes, v + 4 * g, kind);
+        return;
+    }
 #pragma GCC unroll 2
     for (int g = 0; g < ng; g++) {
         const vi *x = w + 4 * g;

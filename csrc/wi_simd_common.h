@@ -6,7 +6,7 @@
  *   vd, vq, md   float64 lanes, their uint64 words, a lane mask
  *   vf_add .. vf_max, vf_lt/le/gt (ordered: false on NaN), vf_blend(m, a, b)
  *   (b where m, else a), vf_cvt_i32 (exact here), vf_bits/vf_from_bits,
- *   vi_* integer ops, mf_and/andnot(a, b) = ~a & b/any/all, mf_lowbit(n)
+ *   vi_* integer ops, mf_and/mf_andnot(a, b) = ~a & b/any/all, mf_lowbit(n)
  *   (lanes whose bit 0 is set); the same for double, plus vd_cvt_u53 (uint64
  *   <= 2^53 to double, exact) and vd_cvt_i51 (|int64| < 2^51, exact).
  *
@@ -23,6 +23,12 @@
 #include "wi_math.h"
 #include "wi_params.h"
 
+/* The ISA file may force inlining (needed when a vector type is a struct,
+ * which the ABI would pass through memory). */
+#ifndef WI_SIMD_INLINE
+#define WI_SIMD_INLINE static inline
+#endif
+
 /* ---- float32 working precision ------------------------------------------ */
 
 /* Broadcast constants of one call (wi_consts, float half). */
@@ -30,7 +36,7 @@ typedef struct {
     vf low, range, high_below, mean, std, r0, r1, pb, logpb, flip, lo, hi;
 } wi_vconsts_f32;
 
-static inline wi_vconsts_f32 wi_vconsts_f32_make(const wi_consts *c)
+WI_SIMD_INLINE wi_vconsts_f32 wi_vconsts_f32_make(const wi_consts *c)
 {
     wi_vconsts_f32 k;
     k.low = vf_set1(c->f_low); k.range = vf_set1(c->f_range);
@@ -42,11 +48,11 @@ static inline wi_vconsts_f32 wi_vconsts_f32_make(const wi_consts *c)
     return k;
 }
 
-static inline vf vf_neg(vf x) { return vf_from_bits(vi_xor(vf_bits(x), vi_set1(UINT32_C(0x80000000)))); }
-static inline vf vf_abs(vf x) { return vf_from_bits(vi_and(vf_bits(x), vi_set1(UINT32_C(0x7fffffff)))); }
+WI_SIMD_INLINE vf vf_neg(vf x) { return vf_from_bits(vi_xor(vf_bits(x), vi_set1(UINT32_C(0x80000000)))); }
+WI_SIMD_INLINE vf vf_abs(vf x) { return vf_from_bits(vi_and(vf_bits(x), vi_set1(UINT32_C(0x7fffffff)))); }
 
 /* wi_logf */
-static inline vf wi_v_logf(vf x)
+WI_SIMD_INLINE vf wi_v_logf(vf x)
 {
     const vf one = vf_set1(1.0f);
     vi bits = vf_bits(x);
@@ -68,7 +74,7 @@ static inline vf wi_v_logf(vf x)
 
 /* wi_sincos_turn_f32: the quadrant switch as a swap (bit 0 of n) and two
  * sign flips (s: bit 1; c: bit 0 xor bit 1). */
-static inline void wi_v_sincos_turn_f32(vi k24, vf *s, vf *c)
+WI_SIMD_INLINE void wi_v_sincos_turn_f32(vi k24, vf *s, vf *c)
 {
     vi n = vi_srl(vi_add(k24, vi_set1(UINT32_C(1) << 21)), 22);
     vi r = vi_sub(k24, vi_sll(n, 22));
@@ -95,14 +101,14 @@ static inline void wi_v_sincos_turn_f32(vi k24, vf *s, vf *c)
 }
 
 /* wi_uniform_f32 */
-static inline vf wi_v_uniform_f32(const wi_vconsts_f32 *k, vi w)
+WI_SIMD_INLINE vf wi_v_uniform_f32(const wi_vconsts_f32 *k, vi w)
 {
     vf u = vf_mul(vf_cvt_i32(vi_srl(w, 8)), vf_set1(0x1p-24f));
     return vf_min(vf_add(k->low, vf_mul(u, k->range)), k->high_below);
 }
 
 /* wi_boxmuller_f32 followed by mean + std * z */
-static inline void wi_v_normal_f32(const wi_vconsts_f32 *k, vi w_radius, vi w_angle, vf *z0, vf *z1)
+WI_SIMD_INLINE void wi_v_normal_f32(const wi_vconsts_f32 *k, vi w_radius, vi w_angle, vf *z0, vf *z1)
 {
     vf u = vf_mul(vf_cvt_i32(vi_add(vi_srl(w_radius, 8), vi_set1(1))), vf_set1(0x1p-24f));
     vf r = vf_sqrt(vf_mul(vf_set1(-2.0f), wi_v_logf(u)));
@@ -112,63 +118,96 @@ static inline void wi_v_normal_f32(const wi_vconsts_f32 *k, vi w_radius, vi w_an
     *z1 = vf_add(k->mean, vf_mul(k->std, vf_mul(r, s)));
 }
 
-/* wi_truncnorm_f32. The three rational functions of wi_ndtri_*_f32 share
- * one division: each lane's numerator and denominator are blended first
- * (central: q * num and den, as in "q * num / den"). */
-static inline vf wi_v_truncnorm_f32(const wi_vconsts_f32 *k, vi w)
+/* wi_truncnorm_f32 in stages, so that a kernel may evaluate the tail on
+ * gathered lanes (wi_kernel_avx512.c). Everything before the central/tail
+ * branch: */
+WI_SIMD_INLINE void wi_v_tn_prefix_f32(const wi_vconsts_f32 *k, vi w, vf *t, vf *p, vf *q,
+                                      mf *lower, mf *central)
 {
     const vf half = vf_set1(0.5f);
     vf u = vf_mul(vf_add(vf_cvt_i32(vi_srl(w, 9)), half), vf_set1(0x1p-23f));
-    vf t = vf_add(k->r0, vf_mul(u, k->r1));
-    vf p = vf_mul(k->pb, t);
-    mf lower = vf_lt(p, half);
-    vf q = vf_sub(p, half);
-    mf central = vf_le(vf_abs(q), vf_set1(0.425f));
-    vf num = vf_set1(0.0f), den = vf_set1(1.0f);
-    if (mf_any(central)) {
-        vf r = vf_sub(vf_set1(0.180625f), vf_mul(q, q));
-        vf n = vf_add(vf_mul(vf_add(vf_mul(vf_add(vf_mul(vf_set1(5.9109374720e+01f), r),
-               vf_set1(1.5929113202e+02f)), r), vf_set1(5.0434271938e+01f)), r), vf_set1(3.3871327179e+00f));
-        vf d = vf_add(vf_mul(vf_add(vf_mul(vf_add(vf_mul(vf_set1(6.7187563600e+01f), r),
-               vf_set1(7.8757757664e+01f)), r), vf_set1(1.7895169469e+01f)), r), vf_set1(1.0f));
-        num = vf_mul(q, n);
-        den = d;
+    *t = vf_add(k->r0, vf_mul(u, k->r1));
+    *p = vf_mul(k->pb, *t);
+    *lower = vf_lt(*p, half);
+    *q = vf_sub(*p, half);
+    *central = vf_le(vf_abs(*q), vf_set1(0.425f));
+}
+
+/* The argument of the tail's log: t below 1/2, else max(1 - p, 2^-126). */
+WI_SIMD_INLINE vf wi_v_tn_tail_arg_f32(vf t, vf p, mf lower)
+{
+    return vf_blend(lower, vf_max(vf_sub(vf_set1(1.0f), p), vf_set1(0x1p-126f)), t);
+}
+
+/* wi_ndtri_central_f32 as numerator (q * num) and denominator. */
+WI_SIMD_INLINE void wi_v_ndtri_central_f32(vf q, vf *num, vf *den)
+{
+    vf r = vf_sub(vf_set1(0.180625f), vf_mul(q, q));
+    vf n = vf_add(vf_mul(vf_add(vf_mul(vf_add(vf_mul(vf_set1(5.9109374720e+01f), r),
+           vf_set1(1.5929113202e+02f)), r), vf_set1(5.0434271938e+01f)), r), vf_set1(3.3871327179e+00f));
+    vf d = vf_add(vf_mul(vf_add(vf_mul(vf_add(vf_mul(vf_set1(6.7187563600e+01f), r),
+           vf_set1(7.8757757664e+01f)), r), vf_set1(1.7895169469e+01f)), r), vf_set1(1.0f));
+    *num = vf_mul(q, n);
+    *den = d;
+}
+
+/* The tail on the lanes of `tail`: log of the tail argument (plus log pb
+ * below 1/2), s = sqrt(-log), and wi_ndtri_tail_f32's rational for s <= 5
+ * or s > 5 (NaN s included, as the scalar else branch) blended into
+ * num/den. */
+WI_SIMD_INLINE void wi_v_ndtri_tail_f32(const wi_vconsts_f32 *k, vf tail_arg, mf lower, mf tail,
+                                       vf *num, vf *den)
+{
+    vf log_tail = wi_v_logf(tail_arg);
+    log_tail = vf_blend(lower, log_tail, vf_add(log_tail, k->logpb));
+    vf s = vf_sqrt(vf_neg(log_tail));
+    mf le5 = vf_le(s, vf_set1(5.0f));
+    mf near = mf_and(tail, le5);
+    mf far = mf_andnot(le5, tail);
+    if (mf_any(near)) {
+        vf r = vf_sub(s, vf_set1(1.6f));
+        vf n = vf_add(vf_mul(vf_add(vf_mul(vf_add(vf_mul(vf_set1(1.7023821103e-01f), r),
+               vf_set1(1.3067284816e+00f)), r), vf_set1(2.7568153900e+00f)), r), vf_set1(1.4234372777e+00f));
+        vf d = vf_add(vf_mul(vf_add(vf_mul(vf_set1(1.2021132975e-01f), r),
+               vf_set1(7.3700164250e-01f)), r), vf_set1(1.0f));
+        *num = vf_blend(near, *num, n);
+        *den = vf_blend(near, *den, d);
     }
-    mf tail_lower = mf_andnot(central, lower);
-    if (!mf_all(central)) {
-        vf one_minus_p = vf_sub(vf_set1(1.0f), p);
-        vf tail_arg = vf_blend(lower, vf_max(one_minus_p, vf_set1(0x1p-126f)), t);
-        vf log_tail = wi_v_logf(tail_arg);
-        log_tail = vf_blend(lower, log_tail, vf_add(log_tail, k->logpb));
-        vf s = vf_sqrt(vf_neg(log_tail));
-        mf le5 = vf_le(s, vf_set1(5.0f));
-        mf near = mf_andnot(central, le5);
-        mf far = mf_andnot(central, mf_andnot(le5, mf_all_lanes()));  /* includes NaN s */
-        if (mf_any(near)) {
-            vf r = vf_sub(s, vf_set1(1.6f));
-            vf n = vf_add(vf_mul(vf_add(vf_mul(vf_add(vf_mul(vf_set1(1.7023821103e-01f), r),
-                   vf_set1(1.3067284816e+00f)), r), vf_set1(2.7568153900e+00f)), r), vf_set1(1.4234372777e+00f));
-            vf d = vf_add(vf_mul(vf_add(vf_mul(vf_set1(1.2021132975e-01f), r),
-                   vf_set1(7.3700164250e-01f)), r), vf_set1(1.0f));
-            num = vf_blend(near, num, n);
-            den = vf_blend(near, den, d);
-        }
-        if (mf_any(far)) {
-            vf r = vf_sub(s, vf_set1(5.0f));
-            vf n = vf_add(vf_mul(vf_add(vf_mul(vf_add(vf_mul(vf_set1(1.7337203997e-02f), r),
-                   vf_set1(4.2868294337e-01f)), r), vf_set1(3.0812263860e+00f)), r), vf_set1(6.6579051150e+00f));
-            vf d = vf_add(vf_mul(vf_add(vf_mul(vf_set1(1.2258202635e-02f), r),
-                   vf_set1(2.4197894225e-01f)), r), vf_set1(1.0f));
-            num = vf_blend(far, num, n);
-            den = vf_blend(far, den, d);
-        }
+    if (mf_any(far)) {
+        vf r = vf_sub(s, vf_set1(5.0f));
+        vf n = vf_add(vf_mul(vf_add(vf_mul(vf_add(vf_mul(vf_set1(1.7337203997e-02f), r),
+               vf_set1(4.2868294337e-01f)), r), vf_set1(3.0812263860e+00f)), r), vf_set1(6.6579051150e+00f));
+        vf d = vf_add(vf_mul(vf_add(vf_mul(vf_set1(1.2258202635e-02f), r),
+               vf_set1(2.4197894225e-01f)), r), vf_set1(1.0f));
+        *num = vf_blend(far, *num, n);
+        *den = vf_blend(far, *den, d);
     }
-    vf z = vf_div(num, den);
-    z = vf_blend(tail_lower, z, vf_neg(z));
+}
+
+/* After the branch: reflect, clamp to [a, b], scale. */
+WI_SIMD_INLINE vf wi_v_tn_finish_f32(const wi_vconsts_f32 *k, vf z)
+{
     z = vf_mul(z, k->flip);
     z = vf_max(z, k->lo);
     z = vf_min(z, k->hi);
     return vf_add(k->mean, vf_mul(k->std, z));
+}
+
+/* wi_truncnorm_f32, all lanes in place. The central and tail rationals
+ * share one division: each lane's numerator and denominator are blended
+ * first (central: q * num and den, as in "q * num / den"). */
+WI_SIMD_INLINE vf wi_v_truncnorm_f32(const wi_vconsts_f32 *k, vi w)
+{
+    vf t, p, q;
+    mf lower, central;
+    wi_v_tn_prefix_f32(k, w, &t, &p, &q, &lower, &central);
+    vf num = vf_set1(0.0f), den = vf_set1(1.0f);
+    if (mf_any(central)) wi_v_ndtri_central_f32(q, &num, &den);
+    mf tail = mf_andnot(central, mf_all_lanes());
+    if (mf_any(tail)) wi_v_ndtri_tail_f32(k, wi_v_tn_tail_arg_f32(t, p, lower), lower, tail, &num, &den);
+    vf z = vf_div(num, den);
+    z = vf_blend(mf_andnot(central, lower), z, vf_neg(z));
+    return wi_v_tn_finish_f32(k, z);
 }
 
 /* ---- float64 working precision ------------------------------------------ */
@@ -177,7 +216,7 @@ typedef struct {
     vd low, range, high_below, mean, std, r0, r1, pb, logpb, flip, lo, hi;
 } wi_vconsts_f64;
 
-static inline wi_vconsts_f64 wi_vconsts_f64_make(const wi_consts *c)
+WI_SIMD_INLINE wi_vconsts_f64 wi_vconsts_f64_make(const wi_consts *c)
 {
     wi_vconsts_f64 k;
     k.low = vd_set1(c->d_low); k.range = vd_set1(c->d_range);
@@ -189,11 +228,11 @@ static inline wi_vconsts_f64 wi_vconsts_f64_make(const wi_consts *c)
     return k;
 }
 
-static inline vd vd_neg(vd x) { return vd_from_bits(vq_xor(vd_bits(x), vq_set1(UINT64_C(0x8000000000000000)))); }
-static inline vd vd_abs(vd x) { return vd_from_bits(vq_and(vd_bits(x), vq_set1(UINT64_C(0x7fffffffffffffff)))); }
+WI_SIMD_INLINE vd vd_neg(vd x) { return vd_from_bits(vq_xor(vd_bits(x), vq_set1(UINT64_C(0x8000000000000000)))); }
+WI_SIMD_INLINE vd vd_abs(vd x) { return vd_from_bits(vq_and(vd_bits(x), vq_set1(UINT64_C(0x7fffffffffffffff)))); }
 
 /* wi_log */
-static inline vd wi_v_log(vd x)
+WI_SIMD_INLINE vd wi_v_log(vd x)
 {
     const vd one = vd_set1(1.0);
     vq bits = vd_bits(x);
@@ -222,7 +261,7 @@ static inline vd wi_v_log(vd x)
 }
 
 /* wi_sincos_turn_f64 */
-static inline void wi_v_sincos_turn_f64(vq k53, vd *s, vd *c)
+WI_SIMD_INLINE void wi_v_sincos_turn_f64(vq k53, vd *s, vd *c)
 {
     vq n = vq_srl(vq_add(k53, vq_set1(UINT64_C(1) << 50)), 51);
     vq r = vq_sub(k53, vq_sll(n, 51));
@@ -257,14 +296,14 @@ static inline void wi_v_sincos_turn_f64(vq k53, vd *s, vd *c)
 }
 
 /* wi_uniform_f64 */
-static inline vd wi_v_uniform_f64(const wi_vconsts_f64 *k, vq x)
+WI_SIMD_INLINE vd wi_v_uniform_f64(const wi_vconsts_f64 *k, vq x)
 {
     vd u = vd_mul(vd_cvt_u53(vq_srl(x, 11)), vd_set1(0x1p-53));
     return vd_min(vd_add(k->low, vd_mul(u, k->range)), k->high_below);
 }
 
 /* wi_boxmuller_f64 followed by mean + std * z */
-static inline void wi_v_normal_f64(const wi_vconsts_f64 *k, vq x_radius, vq x_angle, vd *z0, vd *z1)
+WI_SIMD_INLINE void wi_v_normal_f64(const wi_vconsts_f64 *k, vq x_radius, vq x_angle, vd *z0, vd *z1)
 {
     vd u = vd_mul(vd_cvt_u53(vq_add(vq_srl(x_radius, 11), vq_set1(1))), vd_set1(0x1p-53));
     vd r = vd_sqrt(vd_mul(vd_set1(-2.0), wi_v_log(u)));
@@ -274,7 +313,7 @@ static inline void wi_v_normal_f64(const wi_vconsts_f64 *k, vq x_radius, vq x_an
     *z1 = vd_add(k->mean, vd_mul(k->std, vd_mul(r, s)));
 }
 
-static inline vd wi_v_horner8(vd r, const double c[8])
+WI_SIMD_INLINE vd wi_v_horner8(vd r, const double c[8])
 {
     vd y = vd_set1(c[0]);
     for (int i = 1; i < 8; i++) y = vd_add(vd_mul(y, r), vd_set1(c[i]));
@@ -282,7 +321,7 @@ static inline vd wi_v_horner8(vd r, const double c[8])
 }
 
 /* wi_truncnorm_f64, structured as wi_v_truncnorm_f32. */
-static inline vd wi_v_truncnorm_f64(const wi_vconsts_f64 *k, vq x)
+WI_SIMD_INLINE vd wi_v_truncnorm_f64(const wi_vconsts_f64 *k, vq x)
 {
     static const double central_num[8] = {
         2.5090809287301226727e+3, 3.3430575583588128105e+4, 6.7265770927008700853e+4,
@@ -356,7 +395,7 @@ static inline vd wi_v_truncnorm_f64(const wi_vconsts_f64 *k, vq x)
  * hardware float16 conversion is sign | 0x7e00, the scalar rule. Other lanes
  * are converted by the hardware with round to nearest even, which is what
  * wi_f32_to_f16 computes (subnormals and overflow to inf included). */
-static inline vf wi_v_f16_prepare(vf x)
+WI_SIMD_INLINE vf wi_v_f16_prepare(vf x)
 {
     vi bits = vf_bits(x);
     mf nan = vf_unord(x, x);
@@ -365,7 +404,7 @@ static inline vf wi_v_f16_prepare(vf x)
 }
 
 /* wi_f32_to_bf16 in each uint32 lane (result in the low 16 bits). */
-static inline vi wi_v_bf16_bits(vf x)
+WI_SIMD_INLINE vi wi_v_bf16_bits(vf x)
 {
     vi bits = vf_bits(x);
     vi rounded = vi_srl(vi_add(bits, vi_add(vi_set1(0x7fff), vi_and(vi_srl(bits, 16), vi_set1(1)))), 16);
