@@ -47,6 +47,10 @@ int wi_fill(const wi_params *p, const wi_region *region, void *out,
  * yardstick of the benchmarks. Returns 0, or -1 on bad arguments. */
 int wi_fill_constant(void *out, uint64_t nitems, const void *value, size_t item, int nthreads);
 
+/* The compiler and the core's compile flags (wi_build.c). */
+const char *wi_build_compiler(void);
+const char *wi_build_flags(void);
+
 /* Elements per thread below which a fill stays on the calling thread. */
 #define WI_PARALLEL_MIN_ELEMENTS (1u << 15)
 /* Thread split points are multiples of this many elements. */

@@ -10,6 +10,7 @@ The PyTorch-style in-place functions live in :mod:`weightinit.torch`
 """
 __version__ = "0.1.0"   # first: submodules record it (safetensors metadata)
 
+from ._config import show_config
 from ._fill import isa_available
 from ._stream import key_from_seed, stream_id
 from ._threads import get_num_threads, set_num_threads
@@ -24,7 +25,7 @@ from .initializers import (
 from .safetensors import save_safetensors
 
 __all__ = ["Generator", "default_rng", "get_num_threads", "set_num_threads",
-           "isa_available", "key_from_seed", "stream_id", "__version__",
+           "isa_available", "show_config", "key_from_seed", "stream_id", "__version__",
            # initializers (DESIGN.md 4)
            "variance_scaling", "glorot_uniform", "glorot_normal", "he_uniform",
            "he_normal", "lecun_uniform", "lecun_normal", "xavier_uniform",

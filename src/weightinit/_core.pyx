@@ -38,6 +38,8 @@ cdef extern from "wi_fill.h":
                 uint64_t k0, uint64_t k1, int nthreads, int isa) nogil
     int wi_fill_constant(void *out, uint64_t nitems, const void *value,
                          size_t item, int nthreads) nogil
+    const char *wi_build_compiler()
+    const char *wi_build_flags()
 
 # Codes shared with the Python layer (values of wi_dist and wi_out).
 DIST_RAW, DIST_UNIFORM, DIST_NORMAL, DIST_TRUNCNORM = 0, 1, 2, 3
@@ -69,6 +71,11 @@ def norm_cdf(double z):
 def norm_logcdf(double z):
     """The core's log of the standard normal CDF."""
     return wi_norm_logcdf(z)
+
+
+def build_info():
+    """Compiler and compile flags of the C core."""
+    return {"compiler": wi_build_compiler().decode(), "flags": wi_build_flags().decode()}
 
 
 def best_isa():
