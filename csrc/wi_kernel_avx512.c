@@ -82,6 +82,8 @@ WI_ALWAYS_INLINE md md_lowbit(vq n) { return _mm512_test_epi64_mask(n, _mm512_se
 WI_ALWAYS_INLINE vd vd_cvt_u53(vq a) { return _mm512_cvtepu64_pd(a); }
 WI_ALWAYS_INLINE vd vd_cvt_i51(vq a) { return _mm512_cvtepi64_pd(a); }
 
+/* everything inlined into the kernels: constants stay in registers */
+#define WI_SIMD_INLINE WI_ALWAYS_INLINE
 #include "wi_simd_common.h"
 
 /* ---- Philox4x32-10 on 16 blocks ----------------------------------------- */
@@ -263,19 +265,20 @@ WI_ALWAYS_INLINE void wi_tn_f32_gathered(const wi_vconsts_f32 *k, const vi *w, c
             z[j] = vf_blend(tail[j], z[j], zt);
         }
     } else if (total > 0) {
+        /* The tail argument is positive: its sign bit carries `lower`. */
+        const __m512i sign = _mm512_set1_epi32((int)UINT32_C(0x80000000));
         float arg_buf[8 * 16 + 16], z_buf[8 * 16 + 16];
-        int32_t low_buf[8 * 16 + 16];
         int off = 0;
         for (int j = 0; j < nv; j++) {
-            _mm512_storeu_ps(arg_buf + off, _mm512_maskz_compress_ps(tail[j], targ[j]));
-            _mm512_storeu_si512(low_buf + off, _mm512_maskz_compress_epi32(tail[j], _mm512_movm_epi32(lower[j])));
+            __m512i a = _mm512_mask_or_epi32(vf_bits(targ[j]), lower[j], vf_bits(targ[j]), sign);
+            _mm512_storeu_si512(arg_buf + off, _mm512_maskz_compress_epi32(tail[j], a));
             off += count[j];
         }
         _mm512_storeu_ps(arg_buf + off, vf_set1(1.0f));   /* defined values in unused lanes */
-        _mm512_storeu_si512(low_buf + off, _mm512_setzero_si512());
         for (int v = 0; 16 * v < total; v++) {
-            vf a = _mm512_loadu_ps(arg_buf + 16 * v);
-            mf low = _mm512_movepi32_mask(_mm512_loadu_si512(low_buf + 16 * v));
+            __m512i a_bits = _mm512_loadu_si512(arg_buf + 16 * v);
+            mf low = _mm512_movepi32_mask(a_bits);
+            vf a = vf_abs(vf_from_bits(a_bits));
             vf num = vf_set1(0.0f), den = vf_set1(1.0f);
             wi_v_ndtri_tail_f32(k, a, low, mf_all_lanes(), &num, &den);
             vf zt = vf_div(num, den);
@@ -290,6 +293,71 @@ WI_ALWAYS_INLINE void wi_tn_f32_gathered(const wi_vconsts_f32 *k, const vi *w, c
     for (int j = 0; j < nv; j++) out[j] = wi_v_tn_finish_f32(k, z[j]);
 }
 
+static inline int wi_popcount8(unsigned m)
+{
+    m = m - ((m >> 1) & 0x55u);
+    m = (m & 0x33u) + ((m >> 2) & 0x33u);
+    return (int)((m + (m >> 4)) & 0x0fu);
+}
+
+/* The float64 truncated normal of nv vectors, tail lanes gathered as above. */
+WI_ALWAYS_INLINE void wi_tn_f64_gathered(const wi_vconsts_f64 *k, const vq *x, const int nv, vd *out)
+{
+    vd z[8], targ[8];
+    md tail[8], lower[8];
+    int count[8], total = 0;
+    for (int j = 0; j < nv; j++) {
+        vd t, p, q;
+        md central;
+        wi_v_tn_prefix_f64(k, x[j], &t, &p, &q, &lower[j], &central);
+        tail[j] = (md)~central;
+        z[j] = _mm512_setzero_pd();
+        if (central) {
+            vd num, den;
+            wi_v_ndtri_central_f64(q, &num, &den);
+            z[j] = vd_div(num, den);
+        }
+        targ[j] = wi_v_tn_tail_arg_f64(t, p, lower[j]);
+        count[j] = wi_popcount8(tail[j]);
+        total += count[j];
+    }
+    if (total > 8 * (nv - 1)) {
+        for (int j = 0; j < nv; j++) {
+            if (!tail[j]) continue;
+            vd num = vd_set1(0.0), den = vd_set1(1.0);
+            wi_v_ndtri_tail_f64(k, targ[j], lower[j], tail[j], &num, &den);
+            vd zt = vd_div(num, den);
+            zt = vd_blend(lower[j], zt, vd_neg(zt));
+            z[j] = vd_blend(tail[j], z[j], zt);
+        }
+    } else if (total > 0) {
+        const __m512i sign = _mm512_set1_epi64((long long)UINT64_C(0x8000000000000000));
+        double arg_buf[8 * 8 + 8], z_buf[8 * 8 + 8];
+        int off = 0;
+        for (int j = 0; j < nv; j++) {
+            __m512i a = _mm512_mask_or_epi64(vd_bits(targ[j]), lower[j], vd_bits(targ[j]), sign);
+            _mm512_storeu_si512(arg_buf + off, _mm512_maskz_compress_epi64(tail[j], a));
+            off += count[j];
+        }
+        _mm512_storeu_pd(arg_buf + off, vd_set1(1.0));
+        for (int v = 0; 8 * v < total; v++) {
+            __m512i a_bits = _mm512_loadu_si512(arg_buf + 8 * v);
+            md low = _mm512_movepi64_mask(a_bits);
+            vd a = vd_abs(vd_from_bits(a_bits));
+            vd num = vd_set1(0.0), den = vd_set1(1.0);
+            wi_v_ndtri_tail_f64(k, a, low, md_all_lanes(), &num, &den);
+            vd zt = vd_div(num, den);
+            _mm512_storeu_pd(z_buf + 8 * v, vd_blend(low, zt, vd_neg(zt)));
+        }
+        off = 0;
+        for (int j = 0; j < nv; j++) {
+            z[j] = _mm512_mask_expand_pd(z[j], tail[j], _mm512_loadu_pd(z_buf + off));
+            off += count[j];
+        }
+    }
+    for (int j = 0; j < nv; j++) out[j] = wi_v_tn_finish_f64(k, z[j]);
+}
+
 /* ng groups of 16 blocks (words w[4g + j]) -> 64 ng elements at dst. */
 WI_ALWAYS_INLINE void wi_avx512_groups(const wi_params *p, const wi_vconsts_f32 *kf,
                                        const wi_vconsts_f64 *kd, const vi *w, int ng,
@@ -297,7 +365,25 @@ WI_ALWAYS_INLINE void wi_avx512_groups(const wi_params *p, const wi_vconsts_f32 
 {
     const size_t group_bytes = 16 * (kind == WI_OUT_F64 ? 16 : 4 * wi_itemsize(kind));
     (void)p;
-    if (dist == WI_DIST_TRUNCNORM && kind != WI_OUT_F64) {
+    if (dist == WI_DIST_TRUNCNORM && kind == WI_OUT_F64) {
+        vq x[8];
+        vd y[8];
+#pragma GCC unroll 2
+        for (int g = 0; g < ng; g++) {
+            const vi *wg = w + 4 * g;
+            /* x0 = (w1 << 32) | w0 and x1 = (w3 << 32) | w2 of each block */
+            x[4 * g + 0] = _mm512_unpacklo_epi32(wg[0], wg[1]);
+            x[4 * g + 1] = _mm512_unpacklo_epi32(wg[2], wg[3]);
+            x[4 * g + 2] = _mm512_unpackhi_epi32(wg[0], wg[1]);
+            x[4 * g + 3] = _mm512_unpackhi_epi32(wg[2], wg[3]);
+        }
+        wi_tn_f64_gathered(kd, x, 4 * ng, y);
+#pragma GCC unroll 2
+        for (int g = 0; g < ng; g++)
+            wi_store_f64(dst + g * group_bytes, y[4 * g], y[4 * g + 1], y[4 * g + 2], y[4 * g + 3]);
+        return;
+    }
+    if (dist == WI_DIST_TRUNCNORM) {
         vf v[8];
         wi_tn_f32_gathered(kf, w, 4 * ng, v);
 #pragma GCC unroll 2

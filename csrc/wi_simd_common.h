@@ -320,17 +320,44 @@ WI_SIMD_INLINE vd wi_v_horner8(vd r, const double c[8])
     return y;
 }
 
-/* wi_truncnorm_f64, structured as wi_v_truncnorm_f32. */
-WI_SIMD_INLINE vd wi_v_truncnorm_f64(const wi_vconsts_f64 *k, vq x)
+/* wi_truncnorm_f64 in the stages of the float32 version. */
+WI_SIMD_INLINE void wi_v_tn_prefix_f64(const wi_vconsts_f64 *k, vq x, vd *t, vd *p, vd *q,
+                                       md *lower, md *central)
 {
-    static const double central_num[8] = {
+    const vd half = vd_set1(0.5);
+    vd u = vd_mul(vd_add(vd_cvt_u53(vq_srl(x, 12)), half), vd_set1(0x1p-52));
+    *t = vd_add(k->r0, vd_mul(u, k->r1));
+    *p = vd_mul(k->pb, *t);
+    *lower = vd_lt(*p, half);
+    *q = vd_sub(*p, half);
+    *central = vd_le(vd_abs(*q), vd_set1(0.425));
+}
+
+WI_SIMD_INLINE vd wi_v_tn_tail_arg_f64(vd t, vd p, md lower)
+{
+    return vd_blend(lower, vd_max(vd_sub(vd_set1(1.0), p), vd_set1(0x1p-1022)), t);
+}
+
+/* wi_ndtri_central_f64 as numerator (q * num) and denominator. */
+WI_SIMD_INLINE void wi_v_ndtri_central_f64(vd q, vd *num, vd *den)
+{
+    static const double cn[8] = {
         2.5090809287301226727e+3, 3.3430575583588128105e+4, 6.7265770927008700853e+4,
         4.5921953931549871457e+4, 1.3731693765509461125e+4, 1.9715909503065514427e+3,
         1.3314166789178437745e+2, 3.3871328727963666080e+0};
-    static const double central_den[8] = {
+    static const double cd[8] = {
         5.2264952788528545610e+3, 2.8729085735721942674e+4, 3.9307895800092710610e+4,
         2.1213794301586595867e+4, 5.3941960214247511077e+3, 6.8718700749205790830e+2,
         4.2313330701600911252e+1, 1.0};
+    vd r = vd_sub(vd_set1(0.180625), vd_mul(q, q));
+    *num = vd_mul(q, wi_v_horner8(r, cn));
+    *den = wi_v_horner8(r, cd);
+}
+
+/* The tail on the lanes of `tail`, as wi_v_ndtri_tail_f32. */
+WI_SIMD_INLINE void wi_v_ndtri_tail_f64(const wi_vconsts_f64 *k, vd tail_arg, md lower, md tail,
+                                        vd *num, vd *den)
+{
     static const double near_num[8] = {
         7.74545014278341407640e-4, 2.27238449892691845833e-2, 2.41780725177450611770e-1,
         1.27045825245236838258e+0, 3.64784832476320460504e+0, 5.76949722146069140550e+0,
@@ -347,46 +374,45 @@ WI_SIMD_INLINE vd wi_v_truncnorm_f64(const wi_vconsts_f64 *k, vq x)
         2.04426310338993978564e-15, 1.42151175831644588870e-7, 1.84631831751005468180e-5,
         7.86869131145613259100e-4, 1.48753612908506148525e-2, 1.36929880922735805310e-1,
         5.99832206555887937690e-1, 1.0};
-    const vd half = vd_set1(0.5);
-    vd u = vd_mul(vd_add(vd_cvt_u53(vq_srl(x, 12)), half), vd_set1(0x1p-52));
-    vd t = vd_add(k->r0, vd_mul(u, k->r1));
-    vd p = vd_mul(k->pb, t);
-    md lower = vd_lt(p, half);
-    vd q = vd_sub(p, half);
-    md central = vd_le(vd_abs(q), vd_set1(0.425));
-    vd num = vd_set1(0.0), den = vd_set1(1.0);
-    if (md_any(central)) {
-        vd r = vd_sub(vd_set1(0.180625), vd_mul(q, q));
-        num = vd_mul(q, wi_v_horner8(r, central_num));
-        den = wi_v_horner8(r, central_den);
+    vd log_tail = wi_v_log(tail_arg);
+    log_tail = vd_blend(lower, log_tail, vd_add(log_tail, k->logpb));
+    vd s = vd_sqrt(vd_neg(log_tail));
+    md le5 = vd_le(s, vd_set1(5.0));
+    md near = md_and(tail, le5);
+    md far = md_andnot(le5, tail);        /* NaN s included, as the scalar else */
+    if (md_any(near)) {
+        vd r = vd_sub(s, vd_set1(1.6));
+        *num = vd_blend(near, *num, wi_v_horner8(r, near_num));
+        *den = vd_blend(near, *den, wi_v_horner8(r, near_den));
     }
-    md tail_lower = md_andnot(central, lower);
-    if (!md_all(central)) {
-        vd one_minus_p = vd_sub(vd_set1(1.0), p);
-        vd tail_arg = vd_blend(lower, vd_max(one_minus_p, vd_set1(0x1p-1022)), t);
-        vd log_tail = wi_v_log(tail_arg);
-        log_tail = vd_blend(lower, log_tail, vd_add(log_tail, k->logpb));
-        vd s = vd_sqrt(vd_neg(log_tail));
-        md le5 = vd_le(s, vd_set1(5.0));
-        md near = md_andnot(central, le5);
-        md far = md_andnot(central, md_andnot(le5, md_all_lanes()));
-        if (md_any(near)) {
-            vd r = vd_sub(s, vd_set1(1.6));
-            num = vd_blend(near, num, wi_v_horner8(r, near_num));
-            den = vd_blend(near, den, wi_v_horner8(r, near_den));
-        }
-        if (md_any(far)) {
-            vd r = vd_sub(s, vd_set1(5.0));
-            num = vd_blend(far, num, wi_v_horner8(r, far_num));
-            den = vd_blend(far, den, wi_v_horner8(r, far_den));
-        }
+    if (md_any(far)) {
+        vd r = vd_sub(s, vd_set1(5.0));
+        *num = vd_blend(far, *num, wi_v_horner8(r, far_num));
+        *den = vd_blend(far, *den, wi_v_horner8(r, far_den));
     }
-    vd z = vd_div(num, den);
-    z = vd_blend(tail_lower, z, vd_neg(z));
+}
+
+WI_SIMD_INLINE vd wi_v_tn_finish_f64(const wi_vconsts_f64 *k, vd z)
+{
     z = vd_mul(z, k->flip);
     z = vd_max(z, k->lo);
     z = vd_min(z, k->hi);
     return vd_add(k->mean, vd_mul(k->std, z));
+}
+
+/* wi_truncnorm_f64, all lanes in place (one shared division). */
+WI_SIMD_INLINE vd wi_v_truncnorm_f64(const wi_vconsts_f64 *k, vq x)
+{
+    vd t, p, q;
+    md lower, central;
+    wi_v_tn_prefix_f64(k, x, &t, &p, &q, &lower, &central);
+    vd num = vd_set1(0.0), den = vd_set1(1.0);
+    if (md_any(central)) wi_v_ndtri_central_f64(q, &num, &den);
+    md tail = md_andnot(central, md_all_lanes());
+    if (md_any(tail)) wi_v_ndtri_tail_f64(k, wi_v_tn_tail_arg_f64(t, p, lower), lower, tail, &num, &den);
+    vd z = vd_div(num, den);
+    z = vd_blend(md_andnot(central, lower), z, vd_neg(z));
+    return wi_v_tn_finish_f64(k, z);
 }
 
 /* ---- narrowing, as wi_f32_to_f16 / wi_f32_to_bf16 ------------------------ */
