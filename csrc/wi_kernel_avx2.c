@@ -106,6 +106,8 @@ WI_ALWAYS_INLINE vd vd_cvt_i51(vq a)
     return _mm256_sub_pd(_mm256_castsi256_pd(biased), _mm256_set1_pd(0x1.8p52));
 }
 
+/* everything inlined into the kernels: constants stay in registers */
+#define WI_SIMD_INLINE WI_ALWAYS_INLINE
 #include "wi_simd_common.h"
 
 /* ---- Philox4x32-10 on 8 blocks ------------------------------------------ */
@@ -140,26 +142,40 @@ static inline wi_philox_keys wi_philox_keys_make(const wi_params *p)
     return k;
 }
 
-/* Words w[j] (lane l = word j of block b + l), as wi_stream_block. */
-WI_ALWAYS_INLINE void wi_philox8(const wi_philox_keys *k, uint64_t b, vi w[4])
+/* Words of ng groups of 8 blocks from block b: w[4g + j], lane l = word j
+ * of block b + 8g + l, as wi_stream_block; the groups' rounds interleaved. */
+WI_ALWAYS_INLINE void wi_philox8(const wi_philox_keys *k, uint64_t b, vi *w, const int ng)
 {
     const vi m0 = _mm256_set1_epi32((int)WI_PHILOX_M0), m1 = _mm256_set1_epi32((int)WI_PHILOX_M1);
     const vi sign = _mm256_set1_epi32((int)UINT32_C(0x80000000));
-    vi blo = _mm256_set1_epi32((int)(uint32_t)b);
-    vi c0 = _mm256_add_epi32(blo, _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    vi carry = _mm256_cmpgt_epi32(_mm256_xor_si256(blo, sign), _mm256_xor_si256(c0, sign));
-    vi c1 = _mm256_sub_epi32(_mm256_set1_epi32((int)(uint32_t)(b >> 32)), carry);
-    vi c2 = _mm256_set1_epi32((int)k->s0), c3 = _mm256_set1_epi32((int)k->s1);
-    for (int r = 0; r < 10; r++) {
-        vi hi0, lo0, hi1, lo1;
-        wi_mulhilo8(c0, m0, &hi0, &lo0);
-        wi_mulhilo8(c2, m1, &hi1, &lo1);
-        c0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), _mm256_set1_epi32((int)k->k0[r]));
-        c2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), _mm256_set1_epi32((int)k->k1[r]));
-        c1 = lo1;
-        c3 = lo0;
+    vi c0[2], c1[2], c2[2], c3[2];
+#pragma GCC unroll 2
+    for (int g = 0; g < ng; g++) {
+        uint64_t bg = b + 8 * (uint64_t)g;
+        vi blo = _mm256_set1_epi32((int)(uint32_t)bg);
+        c0[g] = _mm256_add_epi32(blo, _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        vi carry = _mm256_cmpgt_epi32(_mm256_xor_si256(blo, sign), _mm256_xor_si256(c0[g], sign));
+        c1[g] = _mm256_sub_epi32(_mm256_set1_epi32((int)(uint32_t)(bg >> 32)), carry);
+        c2[g] = _mm256_set1_epi32((int)k->s0);
+        c3[g] = _mm256_set1_epi32((int)k->s1);
     }
-    w[0] = c0; w[1] = c1; w[2] = c2; w[3] = c3;
+#pragma GCC unroll 10
+    for (int r = 0; r < 10; r++) {
+#pragma GCC unroll 2
+        for (int g = 0; g < ng; g++) {
+            vi hi0, lo0, hi1, lo1;
+            wi_mulhilo8(c0[g], m0, &hi0, &lo0);
+            wi_mulhilo8(c2[g], m1, &hi1, &lo1);
+            c0[g] = _mm256_xor_si256(_mm256_xor_si256(hi1, c1[g]), _mm256_set1_epi32((int)k->k0[r]));
+            c2[g] = _mm256_xor_si256(_mm256_xor_si256(hi0, c3[g]), _mm256_set1_epi32((int)k->k1[r]));
+            c1[g] = lo1;
+            c3[g] = lo0;
+        }
+    }
+#pragma GCC unroll 2
+    for (int g = 0; g < ng; g++) {
+        w[4 * g] = c0[g]; w[4 * g + 1] = c1[g]; w[4 * g + 2] = c2[g]; w[4 * g + 3] = c3[g];
+    }
 }
 
 /* ---- element order ------------------------------------------------------ */
@@ -223,56 +239,69 @@ WI_ALWAYS_INLINE void wi_store_f64(void *out, vd ya0, vd ya1, vd yb0, vd yb1)
 
 /* ---- the kernels -------------------------------------------------------- */
 
+/* ng groups of 8 blocks (words w[4g + j]) -> 32 ng elements at dst. */
+WI_ALWAYS_INLINE void wi_avx2_groups(const wi_vconsts_f32 *kf, const wi_vconsts_f64 *kd,
+                                     const vi *w, int ng, char *dst, const int dist, const int kind)
+{
+    const size_t group_bytes = 8 * (kind == WI_OUT_F64 ? 16 : 4 * wi_itemsize(kind));
+#pragma GCC unroll 2
+    for (int g = 0; g < ng; g++) {
+        const vi *x = w + 4 * g;
+        char *o = dst + g * group_bytes;
+        if (kind == WI_OUT_U32) {
+            wi_store_u32(o, x);
+        } else if (kind == WI_OUT_F64) {
+            /* x0 = (w1 << 32) | w0 and x1 = (w3 << 32) | w2 of each block */
+            vq x0a = _mm256_unpacklo_epi32(x[0], x[1]), x0b = _mm256_unpackhi_epi32(x[0], x[1]);
+            vq x1a = _mm256_unpacklo_epi32(x[2], x[3]), x1b = _mm256_unpackhi_epi32(x[2], x[3]);
+            vd ya0, ya1, yb0, yb1;
+            if (dist == WI_DIST_UNIFORM) {
+                ya0 = wi_v_uniform_f64(kd, x0a); ya1 = wi_v_uniform_f64(kd, x1a);
+                yb0 = wi_v_uniform_f64(kd, x0b); yb1 = wi_v_uniform_f64(kd, x1b);
+            } else if (dist == WI_DIST_NORMAL) {
+                wi_v_normal_f64(kd, x0a, x1a, &ya0, &ya1);
+                wi_v_normal_f64(kd, x0b, x1b, &yb0, &yb1);
+            } else {
+                ya0 = wi_v_truncnorm_f64(kd, x0a); ya1 = wi_v_truncnorm_f64(kd, x1a);
+                yb0 = wi_v_truncnorm_f64(kd, x0b); yb1 = wi_v_truncnorm_f64(kd, x1b);
+            }
+            wi_store_f64(o, ya0, ya1, yb0, yb1);
+        } else {
+            vf v[4];
+            if (dist == WI_DIST_UNIFORM) {
+                for (int j = 0; j < 4; j++) v[j] = wi_v_uniform_f32(kf, x[j]);
+            } else if (dist == WI_DIST_NORMAL) {
+                wi_v_normal_f32(kf, x[0], x[1], &v[0], &v[1]);
+                wi_v_normal_f32(kf, x[2], x[3], &v[2], &v[3]);
+            } else {
+                for (int j = 0; j < 4; j++) v[j] = wi_v_truncnorm_f32(kf, x[j]);
+            }
+            wi_store_f32(o, v, kind);
+        }
+    }
+}
+
 WI_ALWAYS_INLINE void wi_avx2_run(const wi_params *p, uint64_t block0, size_t nblocks,
                                   void *out, const int dist, const int kind)
 {
     const wi_philox_keys keys = wi_philox_keys_make(p);
     const size_t block_bytes = kind == WI_OUT_F64 ? 16 : 4 * wi_itemsize(kind);
+    wi_vconsts_f32 kf;
+    wi_vconsts_f64 kd;
+    if (kind == WI_OUT_F64) kd = wi_vconsts_f64_make(&p->c);
+    else if (kind != WI_OUT_U32) kf = wi_vconsts_f32_make(&p->c);
     char *dst = (char *)out;
     size_t i = 0;
-    if (kind == WI_OUT_U32) {
-        for (; i + WI_LANES <= nblocks; i += WI_LANES) {
-            vi w[4];
-            wi_philox8(&keys, block0 + i, w);
-            wi_store_u32(dst + i * block_bytes, w);
-        }
-    } else if (kind == WI_OUT_F64) {
-        const wi_vconsts_f64 k = wi_vconsts_f64_make(&p->c);
-        for (; i + WI_LANES <= nblocks; i += WI_LANES) {
-            vi w[4];
-            wi_philox8(&keys, block0 + i, w);
-            /* x0 = (w1 << 32) | w0 and x1 = (w3 << 32) | w2 of each block */
-            vq x0a = _mm256_unpacklo_epi32(w[0], w[1]), x0b = _mm256_unpackhi_epi32(w[0], w[1]);
-            vq x1a = _mm256_unpacklo_epi32(w[2], w[3]), x1b = _mm256_unpackhi_epi32(w[2], w[3]);
-            vd ya0, ya1, yb0, yb1;
-            if (dist == WI_DIST_UNIFORM) {
-                ya0 = wi_v_uniform_f64(&k, x0a); ya1 = wi_v_uniform_f64(&k, x1a);
-                yb0 = wi_v_uniform_f64(&k, x0b); yb1 = wi_v_uniform_f64(&k, x1b);
-            } else if (dist == WI_DIST_NORMAL) {
-                wi_v_normal_f64(&k, x0a, x1a, &ya0, &ya1);
-                wi_v_normal_f64(&k, x0b, x1b, &yb0, &yb1);
-            } else {
-                ya0 = wi_v_truncnorm_f64(&k, x0a); ya1 = wi_v_truncnorm_f64(&k, x1a);
-                yb0 = wi_v_truncnorm_f64(&k, x0b); yb1 = wi_v_truncnorm_f64(&k, x1b);
-            }
-            wi_store_f64(dst + i * block_bytes, ya0, ya1, yb0, yb1);
-        }
-    } else {
-        const wi_vconsts_f32 k = wi_vconsts_f32_make(&p->c);
-        for (; i + WI_LANES <= nblocks; i += WI_LANES) {
-            vi w[4];
-            vf v[4];
-            wi_philox8(&keys, block0 + i, w);
-            if (dist == WI_DIST_UNIFORM) {
-                for (int j = 0; j < 4; j++) v[j] = wi_v_uniform_f32(&k, w[j]);
-            } else if (dist == WI_DIST_NORMAL) {
-                wi_v_normal_f32(&k, w[0], w[1], &v[0], &v[1]);
-                wi_v_normal_f32(&k, w[2], w[3], &v[2], &v[3]);
-            } else {
-                for (int j = 0; j < 4; j++) v[j] = wi_v_truncnorm_f32(&k, w[j]);
-            }
-            wi_store_f32(dst + i * block_bytes, v, kind);
-        }
+    for (; i + 2 * WI_LANES <= nblocks; i += 2 * WI_LANES) {
+        vi w[8];
+        wi_philox8(&keys, block0 + i, w, 2);
+        wi_avx2_groups(&kf, &kd, w, 2, dst + i * block_bytes, dist, kind);
+    }
+    if (i + WI_LANES <= nblocks) {
+        vi w[4];
+        wi_philox8(&keys, block0 + i, w, 1);
+        wi_avx2_groups(&kf, &kd, w, 1, dst + i * block_bytes, dist, kind);
+        i += WI_LANES;
     }
     if (i < nblocks) wi_kernel_scalar(p, block0 + i, nblocks - i, dst + i * block_bytes);
 }
