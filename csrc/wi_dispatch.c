@@ -5,13 +5,14 @@
  *
  * An ISA is usable when the build contains its kernels (x86-64 only, see
  * CMakeLists.txt), the CPU has its instructions and the OS saves its
- * registers on context switches (XCR0, read by xgetbv once CPUID says the
- * OS enabled XSAVE). */
+ * registers on context switches (XCR0, read by xgetbv). The CPU features
+ * come from __builtin_cpu_supports, which reads what the compiler runtime
+ * detected once at load: executing CPUID on every call would cost tens of
+ * microseconds in a virtual machine (it traps to the hypervisor). */
 #include "wi_fill.h"
 
 #if defined(WI_HAVE_X86_SIMD) && (defined(__x86_64__) || defined(_M_X64))
 #define WI_X86_SIMD 1
-#include <cpuid.h>
 #include "wi_kernel_simd.h"
 #else
 #define WI_X86_SIMD 0
@@ -24,11 +25,11 @@ int wi_isa_compiled(int isa)
 }
 
 #if WI_X86_SIMD
-/* XCR0 if the OS enabled XSAVE (CPUID.1:ECX.OSXSAVE), else 0. */
+/* XCR0: which register states the OS saves. Only call once the runtime
+ * reported AVX, which it does only when CPUID.OSXSAVE says xgetbv exists
+ * and is enabled (libgcc and compiler-rt both check it). */
 static uint64_t wi_xcr0(void)
 {
-    unsigned eax, ebx, ecx, edx;
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_OSXSAVE)) return 0;
     uint32_t lo, hi;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     return ((uint64_t)hi << 32) | lo;
@@ -41,8 +42,10 @@ static uint64_t wi_xcr0(void)
 int wi_cpu_best_isa(void)
 {
 #if WI_X86_SIMD
-    __builtin_cpu_init();
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("f16c")) return WI_ISA_SCALAR;
+    __builtin_cpu_init();        /* no-op once the runtime has run it */
+    if (!__builtin_cpu_supports("avx") || !__builtin_cpu_supports("avx2") ||
+        !__builtin_cpu_supports("f16c"))
+        return WI_ISA_SCALAR;
     uint64_t xcr0 = wi_xcr0();
     if ((xcr0 & WI_XCR0_YMM) != WI_XCR0_YMM) return WI_ISA_SCALAR;
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
