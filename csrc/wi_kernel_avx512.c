@@ -158,20 +158,24 @@ WI_ALWAYS_INLINE void wi_philox16(const wi_philox_keys *k, uint64_t b, vi *w, co
 
 /* ---- element order ------------------------------------------------------ */
 
-/* x[j] holds word j of blocks 0..15 -> 64 elements 4b + j in order. */
+/* x[j] holds word j of blocks 0..15 -> 64 elements 4b + j in order, in two
+ * rounds of two-source permutes (8 instead of 16 unpacks and shuffles). */
 WI_ALWAYS_INLINE void wi_transpose4x16(const vi x[4], vi o[4])
 {
-    vi t0 = _mm512_unpacklo_epi32(x[0], x[1]), t1 = _mm512_unpackhi_epi32(x[0], x[1]);
-    vi t2 = _mm512_unpacklo_epi32(x[2], x[3]), t3 = _mm512_unpackhi_epi32(x[2], x[3]);
-    /* 128-bit lane k of u_j: the four words of block 4k + j */
-    vi u0 = _mm512_unpacklo_epi64(t0, t2), u1 = _mm512_unpackhi_epi64(t0, t2);
-    vi u2 = _mm512_unpacklo_epi64(t1, t3), u3 = _mm512_unpackhi_epi64(t1, t3);
-    vi a0 = _mm512_shuffle_i32x4(u0, u1, 0x44), a1 = _mm512_shuffle_i32x4(u0, u1, 0xee);
-    vi a2 = _mm512_shuffle_i32x4(u2, u3, 0x44), a3 = _mm512_shuffle_i32x4(u2, u3, 0xee);
-    o[0] = _mm512_shuffle_i32x4(a0, a2, 0x88);
-    o[1] = _mm512_shuffle_i32x4(a0, a2, 0xdd);
-    o[2] = _mm512_shuffle_i32x4(a1, a3, 0x88);
-    o[3] = _mm512_shuffle_i32x4(a1, a3, 0xdd);
+    /* pairs: element 2b + j of lo (blocks 0..7) / hi (8..15) is word j of block b */
+    const vi pair_lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const vi pair_hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    /* quads: blocks 0..3 (or 4..7) of a pair of words 0,1 and a pair of words 2,3 */
+    const vi quad_lo = _mm512_setr_epi32(0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+    const vi quad_hi = _mm512_setr_epi32(8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+    vi a_lo = _mm512_permutex2var_epi32(x[0], pair_lo, x[1]);
+    vi a_hi = _mm512_permutex2var_epi32(x[0], pair_hi, x[1]);
+    vi b_lo = _mm512_permutex2var_epi32(x[2], pair_lo, x[3]);
+    vi b_hi = _mm512_permutex2var_epi32(x[2], pair_hi, x[3]);
+    o[0] = _mm512_permutex2var_epi32(a_lo, quad_lo, b_lo);
+    o[1] = _mm512_permutex2var_epi32(a_lo, quad_hi, b_lo);
+    o[2] = _mm512_permutex2var_epi32(a_hi, quad_lo, b_hi);
+    o[3] = _mm512_permutex2var_epi32(a_hi, quad_hi, b_hi);
 }
 
 WI_ALWAYS_INLINE void wi_store_u32(void *out, const vi x[4])
