@@ -1,9 +1,11 @@
-/* AVX-512 (F, BW, DQ, VL) block kernels: 16 Philox blocks per step, one
- * block per 32-bit lane, the transforms of wi_simd_common.h, then a
- * transpose back into element order. Compiled with per-file flags
- * (CMakeLists.txt) and only called after wi_dispatch.c has checked the CPU
- * and OS. Same bits as wi_kernel_scalar by construction (see
- * wi_simd_common.h) and by tests/test_isa_paths.py. */
+/* AVX-512 (F, BW, DQ, VL) block kernels. A step runs Philox on 2 x 16
+ * blocks (one block per 32-bit lane, the two groups' rounds interleaved),
+ * applies the transforms of wi_simd_common.h, and transposes the words back
+ * into element order; truncated normals evaluate the inverse CDF's tail on
+ * gathered lanes. Compiled with per-file flags (CMakeLists.txt) and only
+ * called after wi_dispatch.c has checked the CPU and OS. Same bits as
+ * wi_kernel_scalar by construction (see wi_simd_common.h) and by
+ * tests/test_isa_paths.py. */
 #include <immintrin.h>
 #include "wi_kernel_simd.h"
 
