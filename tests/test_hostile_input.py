@@ -718,9 +718,10 @@ def test_inference_tensor_is_refused_as_torch_does(monkeypatch):
     (in-place updates are not allowed there); filling it through a NumPy view
     would silently bypass that rule. It must be rejected and left unchanged."""
     with torch.inference_mode():
+        theirs = torch.full(S, SENTINEL)
         t = torch.full(S, SENTINEL)
     with pytest.raises(RuntimeError):
-        torch.nn.init.normal_(t)                       # what PyTorch does
+        torch.nn.init.normal_(theirs)   # what PyTorch does (it writes, then raises)
     try:
         wit.normal_(t, seed=0)
     except (TypeError, ValueError, RuntimeError) as err:

@@ -11,7 +11,6 @@ pytest.importorskip("torch", reason="the Keras tests run on the torch backend: p
 keras = pytest.importorskip("keras", reason="keras is not installed (pip install keras)")
 
 import weightinit as wi  # noqa: E402
-from weightinit import initializers as inits  # noqa: E402
 
 try:
     from keras.src.initializers.random_initializers import compute_fans as keras_fans

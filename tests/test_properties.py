@@ -21,7 +21,6 @@ Every test is deterministic: ``derandomize=True`` and no example database.
 from __future__ import annotations
 
 import math
-import operator
 import subprocess
 import sys
 import textwrap

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import weightinit as wi
-from weightinit.safetensors import SpecError, _windows
+from weightinit.safetensors import _windows
 
 safetensors = pytest.importorskip("safetensors", reason="safetensors not installed")
 from safetensors import safe_open  # noqa: E402

@@ -14,7 +14,7 @@ import numpy as np
 from . import _core
 
 __all__ = ["resolve_dtype", "normalize_shape", "normalize_region",
-           "check_out", "out_code", "finite_float", "FLOAT_DTYPE_NAMES"]
+           "check_out", "out_code", "finite_float", "real_float", "FLOAT_DTYPE_NAMES"]
 
 FLOAT_DTYPE_NAMES = ("float32", "float64", "float16", "bfloat16")
 _FLOAT_DTYPES: set = {np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float16)}
@@ -98,7 +98,7 @@ def normalize_shape(shape, name="shape") -> tuple[int, ...]:
     """Return ``shape`` as a tuple of non-negative ints (an int is 1-D)."""
     if type(shape) is int and 0 <= shape:          # fast paths: small calls
         return (shape,)
-    if type(shape) is tuple and all(type(d) is int and d >= 0 for d in shape) \
+    if type(shape) is tuple and all(type(d) is int and 0 <= d <= _MAX_ELEMENTS for d in shape) \
             and len(shape) <= _core.MAX_NDIM and math.prod(shape) <= _MAX_ELEMENTS:
         return shape
     if isinstance(shape, (bool, np.bool_)):
@@ -121,6 +121,8 @@ def normalize_shape(shape, name="shape") -> tuple[int, ...]:
             raise TypeError(f"{name} must contain ints; got {d!r}") from None
         if d < 0:
             raise ValueError(f"{name} must not have negative dimensions; got {tuple(dims)}")
+        if d > _MAX_ELEMENTS:   # NumPy indexes with int64, even when another axis is 0
+            raise ValueError(f"{name} dimensions must be at most 2**63 - 1; got {d}")
         result.append(d)
     if len(result) > _core.MAX_NDIM:
         raise ValueError(f"{name} may have at most {_core.MAX_NDIM} dimensions; got {len(result)}")
@@ -186,11 +188,27 @@ def check_out(out, shape, dtype: np.dtype | None, name="out") -> None:
         raise ValueError(f"{name} has shape {out.shape}; expected {tuple(shape)}")
 
 
-def finite_float(value, name) -> float:
-    """``value`` as a finite Python float, or a TypeError/ValueError naming it."""
+def _as_float(value, name) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
-    value = float(value)
+    try:
+        return float(value)
+    except OverflowError:   # an int beyond the float range
+        raise ValueError(f"{name} must be finite; got an int beyond the float range") from None
+
+
+def real_float(value, name) -> float:
+    """``value`` as a Python float (infinities allowed, NaN not), or a
+    TypeError/ValueError naming it."""
+    value = _as_float(value, name)
+    if math.isnan(value):
+        raise ValueError(f"{name} must not be NaN")
+    return value
+
+
+def finite_float(value, name) -> float:
+    """``value`` as a finite Python float, or a TypeError/ValueError naming it."""
+    value = _as_float(value, name)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite; got {value}")
     return value

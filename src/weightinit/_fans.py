@@ -19,6 +19,8 @@ import numbers
 
 import numpy as np
 
+from ._checks import real_float
+
 __all__ = ["compute_fans", "torch_fans", "fan_denominator", "calculate_gain",
            "MODES", "NONLINEARITIES"]
 
@@ -63,7 +65,7 @@ def _fan_override(value, name):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be None or a non-negative number; "
                         f"got {type(value).__name__}")
-    if not (math.isfinite(float(value)) and value >= 0):
+    if not (math.isfinite(real_float(value, name)) and value >= 0):
         raise ValueError(f"{name} must be None or a finite number >= 0; got {value}")
     return value
 

@@ -70,6 +70,27 @@ def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.
     if out is None:
         out = np.empty(region_shape, dtype)
     p0, p1, p2, p3 = (float(v) for v in params)
+    halved = dist == UNIFORM and out.dtype != _FLOAT64 and _f32_range_overflows(p0, p1)
+    if halved:
+        p0, p1 = p0 * 0.5, p1 * 0.5
     _core.fill(out, dist, out_code(out.dtype), key[0], key[1], stream, base_block,
                shape, start, p0, p1, p2, p3, nthreads, isa)
+    if halved:
+        np.multiply(out, 2, out=out)
     return out
+
+
+_FLOAT64 = np.dtype(np.float64)
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _f32_range_overflows(low: float, high: float) -> bool:
+    """Whether ``high - low`` overflows float32 (the core's ``(float)(high -
+    low)``). Such a uniform is filled on ``[low/2, high/2)`` and doubled:
+    scaling by 2 is exact, so every value is what an overflow-free float32
+    ``low + u * (high - low)`` would give, and other ranges are untouched."""
+    span = high - low
+    if abs(span) <= _F32_MAX:
+        return False
+    with np.errstate(over="ignore"):
+        return bool(np.isinf(np.float32(span)))

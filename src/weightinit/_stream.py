@@ -69,7 +69,11 @@ def stream_id(stream) -> int:
     True
     """
     if isinstance(stream, str):
-        return int.from_bytes(hashlib.sha256(stream.encode("utf-8")).digest()[:8], "little")
+        try:
+            name = stream.encode("utf-8")
+        except UnicodeEncodeError:   # lone surrogates have no UTF-8 form
+            raise ValueError(f"stream name must be encodable as UTF-8; got {stream!r}") from None
+        return int.from_bytes(hashlib.sha256(name).digest()[:8], "little")
     if isinstance(stream, bool) or not isinstance(stream, numbers.Integral):
         raise TypeError(f"stream must be an int in [0, 2**64) or a str; got {type(stream).__name__}")
     stream = int(stream)

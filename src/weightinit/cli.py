@@ -70,7 +70,7 @@ def _spec_path(spec: str) -> Path:
     if shipped.exists():
         return shipped
     names = ", ".join(sorted(p.stem for p in SPECS_DIR.glob("*.json")))
-    raise SystemExit(f"weightinit: error: spec {spec!r} is neither a file nor a shipped spec ({names})")
+    raise ValueError(f"spec {spec!r} is neither a file nor a shipped spec ({names})")
 
 
 def _peak_rss_mib() -> float:

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from . import _fill
-from ._checks import finite_float, normalize_shape, resolve_dtype
+from ._checks import finite_float, normalize_shape, real_float, resolve_dtype
 from ._stream import key_from_seed, stream_id
 
 __all__ = ["Generator", "default_rng"]
@@ -39,12 +39,7 @@ def truncation_bounds(a, b) -> tuple[float, float]:
     infinities allowed, and not both more than 37 sd out on one side."""
     bounds = []
     for value, name in ((a, "a"), (b, "b")):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
-        value = float(value)
-        if math.isnan(value):
-            raise ValueError(f"{name} must not be NaN")
-        bounds.append(value)
+        bounds.append(real_float(value, name))
     a, b = bounds
     if not a < b:
         raise ValueError(f"a must be less than b; got a={a}, b={b}")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import numbers
 import secrets
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -625,8 +626,14 @@ def _constant_fill(shape, value, seed, stream, dtype, out, region, threads, name
 
 
 def _real(value, name):
+    """A real ``value`` as given (inf and NaN allowed, as np.full), but never an
+    int the float types cannot hold."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
+    try:
+        float(value)
+    except OverflowError:
+        raise ValueError(f"{name} is an int beyond the float range") from None
     return value
 
 
@@ -758,7 +765,7 @@ class Initializer:
     @classmethod
     def from_config(cls, config):
         """An initializer from :meth:`get_config`'s dict."""
-        return cls(**config)
+        return cls(**_config_dict(config))
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
@@ -769,6 +776,13 @@ class Initializer:
 
     def __hash__(self):
         return hash((type(self).__name__, repr(self)))
+
+
+def _config_dict(config):
+    if not isinstance(config, Mapping):
+        raise TypeError(f"config must be a dict (as get_config returns); "
+                        f"got {type(config).__name__}")
+    return config
 
 
 def _config_seed(seed):
@@ -861,7 +875,7 @@ class VarianceScaling(_RandomInitializer):
     def from_config(cls, config):
         """An initializer from a config; Keras's ``input_axes``/``output_axes``
         are accepted when None (their default) and rejected otherwise."""
-        config = dict(config)
+        config = dict(_config_dict(config))
         for name in _KERAS_AXES_KEYS:
             if name in config:
                 if config.pop(name) is not None:

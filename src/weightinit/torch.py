@@ -30,11 +30,11 @@ import warnings
 import numpy as np
 
 from . import _core, _fill
-from ._checks import FLOAT_DTYPE_NAMES, finite_float
+from ._checks import FLOAT_DTYPE_NAMES, finite_float, real_float
 from ._fans import calculate_gain, torch_fans
 from ._stream import key_from_seed, stream_id
 from ._threads import resolve_threads
-from .initializers import _scalar
+from .initializers import _real, _scalar
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
            "zeros_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_",
@@ -97,6 +97,10 @@ def _target(tensor, name="tensor") -> _Target:
                         f"torch.float16 or torch.bfloat16; got {tensor.dtype}")
     if tensor.device.type == "meta":
         return _Target(tensor, None, True, skip=True)
+    if tensor.is_inference() and not torch.is_inference_mode_enabled():
+        # torch refuses in-place updates here; a NumPy view would bypass that
+        raise RuntimeError(f"{name} is an inference tensor: in-place updates to it are "
+                           "allowed only inside torch.inference_mode(), as in torch")
     if tensor.device.type != "cpu":
         raise ValueError(f"{name} must be on the CPU; got device {tensor.device}")
     if not tensor.is_contiguous():
@@ -159,12 +163,7 @@ def _normal(target, mean, std, seed, stream, threads):
 
 
 def _number(value, name):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
-    value = float(value)
-    if math.isnan(value):
-        raise ValueError(f"{name} must not be NaN")
-    return value
+    return real_float(value, name)
 
 
 def _nonnegative(value, name):
@@ -319,9 +318,7 @@ trunc_normal_.__doc__ = _doc("""\
 
 def constant_(tensor, val, *, seed=None, stream=0, threads=None):
     target = _target(tensor)
-    if isinstance(val, (bool, np.bool_)) or not isinstance(val, numbers.Real):
-        raise TypeError(f"val must be a real number; got {type(val).__name__}")
-    return _fill_value(target, val, seed, stream, threads)
+    return _fill_value(target, _real(val, "val"), seed, stream, threads)
 
 
 constant_.__doc__ = _doc("""\
@@ -492,6 +489,7 @@ def xavier_uniform_(tensor, gain=1.0, *, seed=None, stream=0, threads=None):
         return _fill_value(target, 0.0, seed, stream, threads)   # empty tensor
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
+    _check_scale_fits(target, a, "gain")
     return _uniform(target, -a, a, seed, stream, threads)
 
 
@@ -533,6 +531,7 @@ def xavier_normal_(tensor, gain=1.0, *, seed=None, stream=0, threads=None):
     if fan_in + fan_out == 0:
         return _fill_value(target, 0.0, seed, stream, threads)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    _check_scale_fits(target, 6.0 * std, "gain")
     return _normal(target, 0.0, std, seed, stream, threads)
 
 
@@ -571,8 +570,30 @@ def _kaiming_std(target, a, mode, nonlinearity):
     mode = _torch_mode(mode)
     fan_in, fan_out = _fans_of(target)
     fan = fan_in if mode == "fan_in" else fan_out
-    gain = calculate_gain(nonlinearity, a)
+    if nonlinearity == "leaky_relu" and isinstance(a, float) and not math.isfinite(a):
+        raise ValueError(f"a (the negative slope of leaky_relu) must be finite; got {a}")
+    try:
+        gain = calculate_gain(nonlinearity, a)
+    except OverflowError:   # a**2 beyond the float range, as in torch
+        raise ValueError(f"a (the negative slope of leaky_relu) is too large; got {a}") from None
     return gain / math.sqrt(fan)
+
+
+def _check_scale_fits(target, scale, name):
+    """Reject a ``name`` whose bound or std ``scale`` the target's dtype cannot
+    hold (its samples would be inf), as torch refuses out-of-range bounds."""
+    if target.array is None:   # a meta tensor: nothing is written
+        return
+    dtype = target.array.dtype.name
+    limit = _LARGEST[dtype]
+    if not scale <= limit:
+        raise ValueError(f"{name} is too large: it gives a bound of {scale:g}, beyond the "
+                         f"largest {dtype} ({limit:g})")
+
+
+_LARGEST = {"float64": float(np.finfo(np.float64).max), "float32": float(np.finfo(np.float32).max),
+            "float16": float(np.finfo(np.float16).max),
+            "bfloat16": float.fromhex("0x1.fep127")}
 
 
 def _empty_warning(target):
