@@ -8,6 +8,10 @@ within a vector), sizes and regions that start and end inside blocks and
 inside a SIMD step, and a run across the 2**32-block carry of the counter.
 """
 import functools
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -134,3 +138,25 @@ def test_isa_available_matches_forcing(isa, monkeypatch):
     else:
         with pytest.raises(ValueError, match="WEIGHTINIT_ISA"):
             _fill.selected_isa()
+
+
+EMULATION_SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "avx512_emulated.sh"
+
+
+def test_avx512_kernels_match_scalar_under_emulation(tmp_path):
+    """Where the CPU lacks AVX-512 its kernels are still checked: built on
+    SIMDe's portable AVX-512 and compared with the scalar kernel in C, every
+    distribution and output type, branch-reaching parameters, block counts
+    around the SIMD step, the 2**32 carry (tests/c/test_kernel_equal.c)."""
+    if wi.isa_available("avx512"):
+        pytest.skip("this CPU runs AVX-512 natively (test_isa_matches_scalar covers it)")
+    if not wi.isa_available("avx2"):
+        pytest.skip("the SIMDe stand-in runs on AVX2 and F16C, which this CPU lacks")
+    if not os.path.exists("/usr/include/simde/x86/avx512.h"):
+        pytest.skip("SIMDe headers are not installed (apt-get install libsimde-dev)")
+    if shutil.which(os.environ.get("CC", "gcc")) is None:
+        pytest.skip("no C compiler")
+    proc = subprocess.run(["bash", str(EMULATION_SCRIPT), str(tmp_path)], capture_output=True,
+                          text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    assert " 0 failed" in proc.stdout and " passed" in proc.stdout, proc.stdout
