@@ -189,6 +189,8 @@ def check_out(out, shape, dtype: np.dtype | None, name="out") -> None:
 
 
 def _as_float(value, name) -> float:
+    if type(value) is float:          # the common case, quickly
+        return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
     try:

@@ -6,12 +6,13 @@ the instruction set, all before anything is allocated or written.
 """
 from __future__ import annotations
 
-import os
+import math
 
 import numpy as np
 
 from . import _core
 from ._checks import check_out, normalize_region, normalize_shape, out_code
+from ._env import getenv
 from ._threads import resolve_threads
 
 __all__ = ["fill", "selected_isa", "isa_available", "ISA_NAMES"]
@@ -42,7 +43,7 @@ _BEST_ISA = _core.best_isa()
 
 def selected_isa() -> int:
     """The ISA code fills use: ``WEIGHTINIT_ISA`` if set, else the best."""
-    forced = os.environ.get(_ISA_ENV)
+    forced = getenv(_ISA_ENV)
     if not forced:
         return _BEST_ISA
     forced = forced.strip().lower()
@@ -65,7 +66,7 @@ def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.
     start, region_shape = normalize_region(region, shape)
     if out is not None:
         check_out(out, region_shape, dtype if out_dtype_check else None)
-    nthreads = resolve_threads(threads)
+    nthreads = resolve_threads(threads, math.prod(region_shape))
     isa = selected_isa()
     if out is None:
         out = np.empty(region_shape, dtype)

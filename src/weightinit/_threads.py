@@ -8,6 +8,8 @@ from __future__ import annotations
 import numbers
 import os
 
+from ._env import getenv
+
 __all__ = ["get_num_threads", "set_num_threads", "resolve_threads"]
 
 _ENV = "WEIGHTINIT_NUM_THREADS"
@@ -24,7 +26,7 @@ def _available_cpus() -> int:
 
 
 def _from_env() -> int | None:
-    value = os.environ.get(_ENV)
+    value = getenv(_ENV)
     if value is None or value.strip() == "":
         return None
     try:
@@ -66,14 +68,25 @@ def set_num_threads(n) -> None:
     _default = None if n is None else resolve_threads(n)
 
 
-def resolve_threads(threads) -> int:
+# The C core keeps a fill of fewer elements than this on the calling thread
+# whatever the count (wi_fill.h: WI_PARALLEL_MIN_ELEMENTS per thread).
+_SINGLE_THREAD_BELOW = 2 * (1 << 15)
+
+
+def resolve_threads(threads, size=None) -> int:
     """Turn a ``threads=`` argument into a count >= 1.
 
     ``None`` means the default; a positive int is used as is (capped at
     256); a negative int counts back from the CPUs as in scikit-learn
-    (-1 is all of them, -2 all but one); 0 is rejected.
+    (-1 is all of them, -2 all but one); 0 is rejected. With ``size`` (the
+    elements to fill) below what the core would ever split, the default is
+    1 and the CPU affinity is not asked (0.5 us of a 3 us call).
     """
     if threads is None:
+        if size is not None and size < _SINGLE_THREAD_BELOW:
+            if _default is None:
+                _from_env()          # still validated, as for any fill
+            return 1
         return get_num_threads()
     if isinstance(threads, bool) or not isinstance(threads, numbers.Integral):
         raise TypeError(f"threads must be None or a nonzero int; got {type(threads).__name__}")

@@ -108,10 +108,10 @@ class Generator:
                 if region is not None:
                     raise ValueError("size is required when region and out are used together")
                 size = out.shape
-            elif region is None and normalize_shape(size, "size") != out.shape:
-                raise ValueError("size must match out.shape when used together")
         scalar = size is None
         shape = () if scalar else normalize_shape(size, "size")
+        if out is not None and region is None and shape != out.shape:
+            raise ValueError("size must match out.shape when used together")
         per = 2 if dtype == _FLOAT64 else 4
         blocks = -(-math.prod(shape) // per)
         if self._next_block + blocks > _BLOCKS_LIMIT:
