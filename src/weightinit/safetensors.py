@@ -1,7 +1,9 @@
 """Whole models straight into a ``.safetensors`` file (DESIGN.md section 7).
 
-Each tensor is generated through ``region=`` into a memory map of its part
-of the file, window by window, so RAM use does not grow with the model. The
+Each tensor is generated through ``region=`` window by window into one
+reusable buffer, and each window is written at its offset with ``pwrite``,
+so RAM use does not grow with the model. (A memory map of the file costs a
+page fault, a zero-fill and an msync per 4 KiB page: 3x slower end to end.) The
 file is written under a temporary name in the same folder and renamed at
 the end: an error or Ctrl-C never leaves a half-written file under the
 final name. Tensor ``name`` uses stream ``name``, so a tensor's values do
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import mmap
 import os
 from pathlib import Path
 
@@ -25,7 +26,8 @@ __all__ = ["save_safetensors", "validate_specs", "load_spec_file", "SAFETENSORS_
 
 SAFETENSORS_DTYPES = {"float64": "F64", "float32": "F32", "float16": "F16", "bfloat16": "BF16"}
 _FROM_SAFETENSORS = {v: k for k, v in SAFETENSORS_DTYPES.items()}
-# Elements generated per memory-map window: bounds RAM, amortizes mmap calls.
+# Bytes generated per window: bounds RAM (one buffer of this size), amortizes
+# the write calls.
 _WINDOW_BYTES = 64 << 20
 
 
@@ -225,9 +227,11 @@ def save_safetensors(path, specs, seed=None, *, progress=False, force=False, thr
             f.write(len(header_bytes).to_bytes(8, "little"))
             f.write(header_bytes)
             f.truncate(data_start + data_bytes)
+            f.flush()                       # the header before any pwrite
+            buffers: dict = {}
             for name in order:
                 _write_tensor(f, data_start + header[name]["data_offsets"][0], name,
-                              tensors[name], seed, threads, bar)
+                              tensors[name], seed, threads, bar, buffers)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -240,7 +244,11 @@ def save_safetensors(path, specs, seed=None, *, progress=False, force=False, thr
     return {"path": str(path), "bytes": data_start + data_bytes, "tensors": len(order), "seed": seed}
 
 
-def _write_tensor(f, file_offset, name, t, seed, threads, bar):
+def _write_tensor(f, file_offset, name, t, seed, threads, bar, buffers=None):
+    """Generate tensor ``name`` window by window and write it at ``file_offset``.
+
+    ``buffers`` (a dict) keeps the window buffer between tensors, so its
+    pages are faulted in once per file, not once per window."""
     shape, dtype, fn, params = t["shape"], t["dtype"], t["fn"], t["params"]
     item = dtype.itemsize
     size = math.prod(shape)
@@ -248,25 +256,31 @@ def _write_tensor(f, file_offset, name, t, seed, threads, bar):
         return
     # Orthogonal needs the whole matrix anyway: one window (RAM = the tensor).
     max_elements = size if t["init"] in ("orthogonal",) else max(1, _WINDOW_BYTES // item)
+    buffers = {} if buffers is None else buffers
     strides = [math.prod(shape[d + 1:]) for d in range(len(shape))]
+    fd = f.fileno()
     for region in _windows(shape, max_elements):
         first = sum(s.start * st for s, st in zip(region, strides))
         region_shape = tuple(s.stop - s.start for s in region)
         count = math.prod(region_shape)
-        begin = file_offset + first * item
-        aligned = begin - begin % mmap.ALLOCATIONGRANULARITY
-        length = begin + count * item - aligned
-        mm = mmap.mmap(f.fileno(), length, offset=aligned)
-        try:
-            view = np.frombuffer(mm, dtype=dtype, count=count, offset=begin - aligned)
-            fn(shape, seed=seed, stream=name, dtype=dtype, out=view.reshape(region_shape),
-               region=region if region else None, threads=threads, **params)
-            del view
-            mm.flush()
-        finally:
-            try:
-                mm.close()
-            except BufferError:   # a traceback still holds the view; GC unmaps it
-                pass
+        nbytes = count * item
+        buf = buffers.get("window")
+        if buf is None or buf.nbytes < nbytes:
+            buf = np.empty(max(nbytes, min(_WINDOW_BYTES, size * item)), np.uint8)
+            if nbytes <= _WINDOW_BYTES:
+                buffers["window"] = buf          # an oversized one is not kept
+        window = buf[:nbytes]
+        fn(shape, seed=seed, stream=name, dtype=dtype,
+           out=window.view(dtype).reshape(region_shape),
+           region=region if region else None, threads=threads, **params)
+        _pwrite_all(fd, window, file_offset + first * item)
         if bar is not None:
-            bar.update(count * item)
+            bar.update(nbytes)
+
+
+def _pwrite_all(fd, data: np.ndarray, offset: int) -> None:
+    """Write all of ``data`` at ``offset`` (pwrite may write less than asked)."""
+    view = memoryview(data).cast("B")
+    while view.nbytes:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
