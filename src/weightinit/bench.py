@@ -185,9 +185,27 @@ def header() -> str:
     """Machine and configuration line printed above the table."""
     import os
     import platform
-    return (f"weightinit bench: {platform.processor() or platform.machine()}, "
+    return (f"weightinit bench: {_cpu_model() or platform.processor() or platform.machine()}, "
             f"{os.cpu_count()} CPUs, {get_num_threads()} threads, "
             f"ISA {ISA_NAMES[selected_isa()]}, numpy {np.__version__}")
+
+
+def _cpu_model() -> str:
+    """The CPU's model name and family/model numbers from /proc/cpuinfo (Linux)."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if not line.strip():
+                    break                      # the first CPU is enough
+                key, _, value = line.partition(":")
+                fields[key.strip()] = value.strip()
+    except OSError:
+        return ""
+    name = fields.get("model name", "")
+    if name and "cpu family" in fields:
+        name += f" (family {fields['cpu family']}, model {fields.get('model', '?')})"
+    return name
 
 
 def to_json(rows) -> str:
