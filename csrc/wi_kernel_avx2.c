@@ -438,6 +438,73 @@ WI_ALWAYS_INLINE void wi_tn_f32_gathered(const wi_vconsts_f32 *k, const vi *w, c
     for (int j = 0; j < nv; j++) out[j] = wi_v_tn_finish_f32(k, z[j]);
 }
 
+/* The float64 truncated normal of nv vectors of 4 lanes, tail lanes gathered
+ * as above: a double is a pair of 32-bit lanes, so the 8-lane tables serve
+ * with each mask bit doubled (what movemask_ps of a compare mask gives). */
+WI_ALWAYS_INLINE void wi_tn_f64_gathered(const wi_vconsts_f64 *k, const vq *x, const int nv, vd *out)
+{
+    vd z[8], targ[8];
+    md lower[8], tailv[8];
+    unsigned tail[8];                  /* two bits per double lane */
+    int count[8], total = 0;           /* in doubles */
+    for (int j = 0; j < nv; j++) {
+        vd t, p, q;
+        md central;
+        wi_v_tn_prefix_f64(k, x[j], &t, &p, &q, &lower[j], &central);
+        tailv[j] = md_andnot(central, md_all_lanes());
+        tail[j] = (unsigned)_mm256_movemask_ps(_mm256_castpd_ps(tailv[j]));
+        z[j] = _mm256_setzero_pd();
+        if (tail[j] != 0xffu) {
+            vd num, den;
+            wi_v_ndtri_central_f64(q, &num, &den);
+            z[j] = vd_div(num, den);
+        }
+        targ[j] = wi_v_tn_tail_arg_f64(t, p, lower[j]);
+        count[j] = wi_popcount8(tail[j]) / 2;
+        total += count[j];
+    }
+    if (total > 4 * (nv - 1)) {
+        for (int j = 0; j < nv; j++) {
+            if (!tail[j]) continue;
+            vd num = vd_set1(0.0), den = vd_set1(1.0);
+            wi_v_ndtri_tail_f64(k, targ[j], lower[j], tailv[j], &num, &den);
+            vd zt = vd_div(num, den);
+            zt = vd_blend(lower[j], zt, vd_neg(zt));
+            z[j] = vd_blend(tailv[j], z[j], zt);
+        }
+    } else if (total > 0) {
+        const vq sign = vq_set1(UINT64_C(0x8000000000000000));
+        double arg_buf[8 * 4 + 4], z_buf[8 * 4 + 4];
+        int off = 0;
+        for (int j = 0; j < nv; j++) {
+            if (!tail[j]) continue;
+            vq a = vq_or(vd_bits(targ[j]), vq_and(vd_bits(lower[j]), sign));
+            _mm256_storeu_si256((__m256i *)(arg_buf + off),
+                                _mm256_permutevar8x32_epi32(a, wi_lane_idx(wi_compress_idx[tail[j]])));
+            off += count[j];
+        }
+        _mm256_storeu_pd(arg_buf + off, vd_set1(1.0));   /* defined values in unused lanes */
+        for (int v = 0; 4 * v < total; v++) {
+            vq a_bits = _mm256_loadu_si256((const __m256i *)(arg_buf + 4 * v));
+            md low = _mm256_castsi256_pd(a_bits);
+            vd a = vd_abs(vd_from_bits(a_bits));
+            vd num = vd_set1(0.0), den = vd_set1(1.0);
+            wi_v_ndtri_tail_f64(k, a, low, md_all_lanes(), &num, &den);
+            vd zt = vd_div(num, den);
+            _mm256_storeu_pd(z_buf + 4 * v, vd_blend(low, zt, vd_neg(zt)));
+        }
+        off = 0;
+        for (int j = 0; j < nv; j++) {
+            if (!tail[j]) continue;
+            vi got = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(z_buf + off)),
+                                                 wi_lane_idx(wi_expand_idx[tail[j]]));
+            z[j] = vd_blend(tailv[j], z[j], _mm256_castsi256_pd(got));
+            off += count[j];
+        }
+    }
+    for (int j = 0; j < nv; j++) out[j] = wi_v_tn_finish_f64(k, z[j]);
+}
+
 /* ---- the kernels -------------------------------------------------------- */
 
 /* ng groups of 8 blocks (words w[4g + j]) -> 32 ng elements at dst. */
@@ -449,6 +516,22 @@ WI_ALWAYS_INLINE void wi_avx2_groups(const wi_vconsts_f32 *kf, const wi_vconsts_
         vf v[8];
         wi_tn_f32_gathered(kf, w, 4 * ng, v);   /* the tails of both groups together */
         for (int g = 0; g < ng; g++) wi_store_f32(dst + g * group_bytes, v + 4 * g, kind);
+        return;
+    }
+    if (dist == WI_DIST_TRUNCNORM && kind == WI_OUT_F64) {
+        vq x[8];
+        vd y[8];
+        for (int g = 0; g < ng; g++) {
+            /* x0 = (w1 << 32) | w0 and x1 = (w3 << 32) | w2 of each block */
+            const vi *wg = w + 4 * g;
+            x[4 * g] = _mm256_unpacklo_epi32(wg[0], wg[1]);
+            x[4 * g + 1] = _mm256_unpacklo_epi32(wg[2], wg[3]);
+            x[4 * g + 2] = _mm256_unpackhi_epi32(wg[0], wg[1]);
+            x[4 * g + 3] = _mm256_unpackhi_epi32(wg[2], wg[3]);
+        }
+        wi_tn_f64_gathered(kd, x, 4 * ng, y);
+        for (int g = 0; g < ng; g++)
+            wi_store_f64(dst + g * group_bytes, y[4 * g], y[4 * g + 1], y[4 * g + 2], y[4 * g + 3]);
         return;
     }
 #pragma GCC unroll 2
