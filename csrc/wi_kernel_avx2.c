@@ -1,7 +1,7 @@
 /* AVX2 (+F16C) block kernels. A step runs Philox on 2 x 8 blocks (one
  * block per 32-bit lane, the two groups' rounds interleaved), applies the
  * transforms of wi_simd_common.h, and transposes the words back into
- * element order; float32 truncated normals evaluate the inverse CDF's tail
+ * element order; truncated normals evaluate the inverse CDF's tail
  * on gathered lanes. Compiled with per-file flags (CMakeLists.txt: -mavx2
  * -mf16c, no FMA) and only called after wi_dispatch.c has checked the CPU
  * and OS. Same bits as wi_kernel_scalar by construction (see
