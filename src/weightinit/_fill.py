@@ -70,7 +70,7 @@ def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.
     isa = selected_isa()
     if out is None:
         out = np.empty(region_shape, dtype)
-    p0, p1, p2, p3 = (float(v) for v in params)
+    p0, p1, p2, p3 = params          # the core takes them as C doubles
     halved = dist == UNIFORM and out.dtype != _FLOAT64 and _f32_range_overflows(p0, p1)
     if halved:
         p0, p1 = p0 * 0.5, p1 * 0.5
