@@ -214,3 +214,22 @@ def test_default_follows_cpu_affinity(monkeypatch, restore_threads):
         assert wi.get_num_threads() == 1
     finally:
         os.sched_setaffinity(0, cpus)
+
+
+def test_float32_uniform_wider_than_float32_max():
+    """A float32 uniform whose width overflows float32 is the halved range
+    doubled, exactly (scaling by 2 is exact), with no overflow warning even
+    where a 16-bit result overflows; bounds beyond float32 are refused."""
+    full = wi.random_uniform((4099,), -3e38, 3e38, seed=5)
+    half = wi.random_uniform((4099,), -1.5e38, 1.5e38, seed=5)
+    np.testing.assert_array_equal(full, half * np.float32(2))
+    assert np.unique(full).size > 4000 and np.isfinite(full).all()
+    with np.errstate(all="raise"):
+        f16 = wi.random_uniform((4099,), -3e38, 3e38, seed=5, dtype="float16")
+        part = wi.random_uniform((4099,), -3e38, 3e38, seed=5, region=(slice(7, 4000),))
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(f16, full.astype(np.float16))
+    np.testing.assert_array_equal(part, full[7:4000])
+    with pytest.raises(ValueError, match="float32 range"):
+        wi.random_uniform((4,), -1e39, 1e39, seed=5)
+    assert wi.random_uniform((4,), -1e39, 1e39, seed=5, dtype="float64").dtype == np.float64

@@ -96,7 +96,7 @@ def out_code(dtype: np.dtype) -> int:
 
 def normalize_shape(shape, name="shape") -> tuple[int, ...]:
     """Return ``shape`` as a tuple of non-negative ints (an int is 1-D)."""
-    if type(shape) is int and 0 <= shape:          # fast paths: small calls
+    if type(shape) is int and 0 <= shape <= _MAX_ELEMENTS:   # fast paths: small calls
         return (shape,)
     if type(shape) is tuple and all(type(d) is int and 0 <= d <= _MAX_ELEMENTS for d in shape) \
             and len(shape) <= _core.MAX_NDIM and math.prod(shape) <= _MAX_ELEMENTS:

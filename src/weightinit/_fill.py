@@ -55,12 +55,14 @@ def selected_isa() -> int:
 
 
 def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.0, 0.0, 0.0),
-         region=None, out=None, threads=None, base_block: int = 0, out_dtype_check=True):
+         region=None, out=None, threads=None, base_block: int = 0, out_dtype_check=True,
+         bounds="low and high"):
     """Generate ``dist`` samples for ``region`` of ``shape`` into ``out`` or a new array.
 
     ``key`` is the (key0, key1) pair, ``stream`` the 64-bit stream number,
     ``base_block`` a block offset: element g of the global shape lives in block
     ``base_block + g // per`` (per = 4, or 2 for float64), word ``g % per``.
+    ``bounds`` names the uniform's bounds in the caller's words for errors.
     """
     shape = normalize_shape(shape)   # a no-op fast path for normalized tuples
     start, region_shape = normalize_region(region, shape)
@@ -68,16 +70,22 @@ def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.
         check_out(out, region_shape, dtype if out_dtype_check else None)
     nthreads = resolve_threads(threads, math.prod(region_shape))
     isa = selected_isa()
+    p0, p1, p2, p3 = params          # the core takes them as C doubles
+    halved = False
+    if dist == UNIFORM and (out.dtype if out is not None else dtype) != _FLOAT64:
+        if not (abs(p0) <= _F32_MAX and abs(p1) <= _F32_MAX):
+            raise ValueError(f"{bounds} must lie within the float32 range (+-{_F32_MAX:.8g}) "
+                             f"for a float32, float16 or bfloat16 result; got [{p0}, {p1}]")
+        halved = _f32_range_overflows(p0, p1)
+        if halved:
+            p0, p1 = p0 * 0.5, p1 * 0.5
     if out is None:
         out = np.empty(region_shape, dtype)
-    p0, p1, p2, p3 = params          # the core takes them as C doubles
-    halved = dist == UNIFORM and out.dtype != _FLOAT64 and _f32_range_overflows(p0, p1)
-    if halved:
-        p0, p1 = p0 * 0.5, p1 * 0.5
     _core.fill(out, dist, out_code(out.dtype), key[0], key[1], stream, base_block,
                shape, start, p0, p1, p2, p3, nthreads, isa)
     if halved:
-        np.multiply(out, 2, out=out)
+        with np.errstate(over="ignore"):   # inf where the 16-bit type overflows, as the core
+            np.multiply(out, 2, out=out)
     return out
 
 

@@ -92,12 +92,13 @@ def _check_seed_stream(seed, stream):
     return key_from_seed(seed), stream_id(stream)
 
 
-def _random(dist, shape, params, seed, stream, dtype, out, region, threads):
+def _random(dist, shape, params, seed, stream, dtype, out, region, threads,
+            bounds="minval and maxval"):
     """The one sampling path of the catalogue: validate, then the C core."""
     key, sid = _check_seed_stream(seed, stream)
     dtype = _resolve_out_dtype(dtype, out)
     return _fill.fill(dist, shape, dtype, key, sid, params=params, region=region,
-                      out=out, threads=threads)
+                      out=out, threads=threads, bounds=bounds)
 
 
 def _variance_scaling_sampler(shape, scale, mode, distribution, in_axis, out_axis,
@@ -198,7 +199,8 @@ def variance_scaling(shape, scale=1.0, mode="fan_in", distribution="truncated_no
     shape = normalize_shape(shape)
     dist, params = _variance_scaling_sampler(shape, scale, mode, distribution, in_axis,
                                              out_axis, batch_axis, fan_in, fan_out)
-    return _random(dist, shape, params, seed, stream, dtype, out, region, threads)
+    return _random(dist, shape, params, seed, stream, dtype, out, region, threads,
+                   bounds="the uniform limits +-sqrt(3 * scale / n)")
 
 
 variance_scaling.__doc__ = _doc("""\

@@ -279,8 +279,15 @@ def _write_tensor(f, file_offset, name, t, seed, threads, bar, buffers=None):
 
 
 def _pwrite_all(fd, data: np.ndarray, offset: int) -> None:
-    """Write all of ``data`` at ``offset`` (pwrite may write less than asked)."""
+    """Write all of ``data`` at ``offset`` (pwrite may write less than asked;
+    where the OS has no pwrite, seek and write)."""
     view = memoryview(data).cast("B")
     while view.nbytes:
-        written = os.pwrite(fd, view, offset)
+        if hasattr(os, "pwrite"):
+            written = os.pwrite(fd, view, offset)
+        else:  # pragma: no cover - Windows
+            os.lseek(fd, offset, os.SEEK_SET)
+            written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(f"could not write at offset {offset} of the output file")
         view, offset = view[written:], offset + written

@@ -118,13 +118,14 @@ def _target(tensor, name="tensor") -> _Target:
 
 # -- fills -----------------------------------------------------------------------
 
-def _fill_dist(target, dist, params, seed, stream, threads):
+def _fill_dist(target, dist, params, seed, stream, threads, bounds="a and b"):
     key, sid = key_from_seed(seed), stream_id(stream)
     nthreads = resolve_threads(threads)
     if target.skip:
         return target.obj
     arr = target.array
-    _fill.fill(dist, arr.shape, arr.dtype, key, sid, params=params, out=arr, threads=nthreads)
+    _fill.fill(dist, arr.shape, arr.dtype, key, sid, params=params, out=arr, threads=nthreads,
+               bounds=bounds)
     return target.done()
 
 
@@ -211,6 +212,7 @@ def uniform_(tensor, a=0.0, b=1.0, *, seed=None, stream=0, threads=None):
         raise ValueError(f"a must be <= b; got a={a}, b={b}")
     if not math.isfinite(b - a):
         raise ValueError("b - a must be finite")
+    _check_scale_fits(target, max(abs(a), abs(b)), "a or b")   # torch refuses them too
     return _uniform(target, a, b, seed, stream, threads)
 
 
