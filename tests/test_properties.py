@@ -534,7 +534,6 @@ def fuzz_one(data):
     """Draw one call with a mixture of valid and bad arguments and judge it."""
     target = data.draw(st.sampled_from(TARGETS), label="target")
     bad = []                                           # names of arguments drawn bad
-    kw = {}
 
     def arg(name, strategy):
         a = data.draw(strategy, label=name)
