@@ -73,9 +73,10 @@ def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.
     p0, p1, p2, p3 = params          # the core takes them as C doubles
     halved = False
     if dist == UNIFORM and (out.dtype if out is not None else dtype) != _FLOAT64:
-        if not (abs(p0) <= _F32_MAX and abs(p1) <= _F32_MAX):
-            raise ValueError(f"{bounds} must lie within the float32 range (+-{_F32_MAX:.8g}) "
-                             f"for a float32, float16 or bfloat16 result; got [{p0}, {p1}]")
+        if not (abs(p0) <= _F32_MAX and abs(p1) <= _F32_MAX) and not _f32_finite(p0, p1):
+            raise ValueError(f"{bounds} must round to finite float32 values (at most "
+                             f"{_F32_MAX!r} in size) for a float32, float16 or bfloat16 "
+                             f"result; got [{p0!r}, {p1!r}]")
         halved = _f32_range_overflows(p0, p1)
         if halved:
             p0, p1 = p0 * 0.5, p1 * 0.5
@@ -91,6 +92,13 @@ def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.
 
 _FLOAT64 = np.dtype(np.float64)
 _F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _f32_finite(*values: float) -> bool:
+    """Whether each value rounds to a finite float32, as the core's ``(float)x``
+    does (3.4028235e38, which prints as float32's max, rounds to it)."""
+    with np.errstate(over="ignore"):
+        return all(np.isfinite(np.float32(v)) for v in values)
 
 
 def _f32_range_overflows(low: float, high: float) -> bool:

@@ -212,7 +212,7 @@ def uniform_(tensor, a=0.0, b=1.0, *, seed=None, stream=0, threads=None):
         raise ValueError(f"a must be <= b; got a={a}, b={b}")
     if not math.isfinite(b - a):
         raise ValueError("b - a must be finite")
-    _check_scale_fits(target, max(abs(a), abs(b)), "a or b")   # torch refuses them too
+    _check_scale_fits(target, max(abs(a), abs(b)), "a or b")   # torch refuses such bounds too
     return _uniform(target, a, b, seed, stream, threads)
 
 
