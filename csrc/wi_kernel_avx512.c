@@ -2,10 +2,10 @@
  * blocks (one block per 32-bit lane, the two groups' rounds interleaved),
  * applies the transforms of wi_simd_common.h, and transposes the words back
  * into element order; truncated normals evaluate the inverse CDF's tail on
- * gathered lanes. Compiled with per-file flags (CMakeLists.txt) and only
- * called after wi_dispatch.c has checked the CPU and OS. Same bits as
- * wi_kernel_scalar by construction (see wi_simd_common.h) and by
- * tests/test_isa_paths.py. */
+ * gathered lanes (wi_simd_common.h). Compiled with per-file flags
+ * (CMakeLists.txt) and only called after wi_dispatch.c has checked the CPU
+ * and OS. Same bits as wi_kernel_scalar by construction (see
+ * wi_simd_common.h) and by tests/test_isa_paths.py. */
 #include <immintrin.h>
 #include "wi_kernel_simd.h"
 
@@ -83,6 +83,37 @@ WI_ALWAYS_INLINE md md_lowbit(vq n) { return _mm512_test_epi64_mask(n, _mm512_se
 /* Exact: every value converted here has at most 53 significant bits. */
 WI_ALWAYS_INLINE vd vd_cvt_u53(vq a) { return _mm512_cvtepu64_pd(a); }
 WI_ALWAYS_INLINE vd vd_cvt_i51(vq a) { return _mm512_cvtepi64_pd(a); }
+
+/* for the gathered truncated normal */
+static inline int wi_popcount16(unsigned m)   /* no POPCNT in the flags */
+{
+    m = m - ((m >> 1) & 0x5555u);
+    m = (m & 0x3333u) + ((m >> 2) & 0x3333u);
+    m = (m + (m >> 4)) & 0x0f0fu;
+    return (int)((m + (m >> 8)) & 0x1fu);
+}
+#define WI_VF_LANES 16
+#define WI_VD_LANES 8
+WI_ALWAYS_INLINE int mf_count(mf m) { return wi_popcount16(m); }
+WI_ALWAYS_INLINE int md_count(md m) { return wi_popcount16(m); }
+WI_ALWAYS_INLINE mf mf_from_sign(vi a) { return _mm512_movepi32_mask(a); }
+WI_ALWAYS_INLINE md md_from_sign(vq a) { return _mm512_movepi64_mask(a); }
+WI_ALWAYS_INLINE void vi_compress_store(float *dst, mf m, vi a)
+{
+    _mm512_storeu_si512(dst, _mm512_maskz_compress_epi32(m, a));
+}
+WI_ALWAYS_INLINE vf vf_expand_load(vf z, mf m, const float *src)
+{
+    return _mm512_mask_expand_ps(z, m, _mm512_loadu_ps(src));
+}
+WI_ALWAYS_INLINE void vq_compress_store(double *dst, md m, vq a)
+{
+    _mm512_storeu_si512(dst, _mm512_maskz_compress_epi64(m, a));
+}
+WI_ALWAYS_INLINE vd vd_expand_load(vd z, md m, const double *src)
+{
+    return _mm512_mask_expand_pd(z, m, _mm512_loadu_pd(src));
+}
 
 /* everything inlined into the kernels: constants stay in registers */
 #define WI_SIMD_INLINE WI_ALWAYS_INLINE
@@ -225,145 +256,6 @@ WI_ALWAYS_INLINE void wi_store_f64(void *out, vd ya0, vd ya1, vd yb0, vd yb1)
 
 /* ---- the kernels -------------------------------------------------------- */
 
-/* ---- truncated normal with the tail lanes gathered ----------------------
- * With the usual bounds most samples take the central piece of the inverse
- * CDF; the tail (log, sqrt, a second rational) is needed by a few lanes of
- * every vector. The tail lanes of nv vectors are compressed into as few
- * vectors as they fill, evaluated there and expanded back: the same
- * operations on the same values per lane, so the same bits. */
-
-static inline int wi_popcount16(unsigned m)   /* no POPCNT in the flags */
-{
-    m = m - ((m >> 1) & 0x5555u);
-    m = (m & 0x3333u) + ((m >> 2) & 0x3333u);
-    m = (m + (m >> 4)) & 0x0f0fu;
-    return (int)((m + (m >> 8)) & 0x1fu);
-}
-
-WI_ALWAYS_INLINE void wi_tn_f32_gathered(const wi_vconsts_f32 *k, const vi *w, const int nv, vf *out)
-{
-    vf z[8], targ[8];
-    mf tail[8], lower[8];
-    int count[8], total = 0;
-    for (int j = 0; j < nv; j++) {
-        vf t, p, q;
-        mf central;
-        wi_v_tn_prefix_f32(k, w[j], &t, &p, &q, &lower[j], &central);
-        tail[j] = (mf)~central;
-        z[j] = _mm512_setzero_ps();
-        if (central) {
-            vf num, den;
-            wi_v_ndtri_central_f32(q, &num, &den);
-            z[j] = vf_div(num, den);
-        }
-        targ[j] = wi_v_tn_tail_arg_f32(t, p, lower[j]);
-        count[j] = wi_popcount16(tail[j]);
-        total += count[j];
-    }
-    if (total > 16 * (nv - 1)) {
-        /* gathering would not save a vector: evaluate in place */
-        for (int j = 0; j < nv; j++) {
-            if (!tail[j]) continue;
-            vf num = vf_set1(0.0f), den = vf_set1(1.0f);
-            wi_v_ndtri_tail_f32(k, targ[j], lower[j], tail[j], &num, &den);
-            vf zt = vf_div(num, den);
-            zt = vf_blend(lower[j], zt, vf_neg(zt));
-            z[j] = vf_blend(tail[j], z[j], zt);
-        }
-    } else if (total > 0) {
-        /* The tail argument is positive: its sign bit carries `lower`. */
-        const __m512i sign = _mm512_set1_epi32((int)UINT32_C(0x80000000));
-        float arg_buf[8 * 16 + 16], z_buf[8 * 16 + 16];
-        int off = 0;
-        for (int j = 0; j < nv; j++) {
-            __m512i a = _mm512_mask_or_epi32(vf_bits(targ[j]), lower[j], vf_bits(targ[j]), sign);
-            _mm512_storeu_si512(arg_buf + off, _mm512_maskz_compress_epi32(tail[j], a));
-            off += count[j];
-        }
-        _mm512_storeu_ps(arg_buf + off, vf_set1(1.0f));   /* defined values in unused lanes */
-        for (int v = 0; 16 * v < total; v++) {
-            __m512i a_bits = _mm512_loadu_si512(arg_buf + 16 * v);
-            mf low = _mm512_movepi32_mask(a_bits);
-            vf a = vf_abs(vf_from_bits(a_bits));
-            vf num = vf_set1(0.0f), den = vf_set1(1.0f);
-            wi_v_ndtri_tail_f32(k, a, low, mf_all_lanes(), &num, &den);
-            vf zt = vf_div(num, den);
-            _mm512_storeu_ps(z_buf + 16 * v, vf_blend(low, zt, vf_neg(zt)));
-        }
-        off = 0;
-        for (int j = 0; j < nv; j++) {
-            z[j] = _mm512_mask_expand_ps(z[j], tail[j], _mm512_loadu_ps(z_buf + off));
-            off += count[j];
-        }
-    }
-    for (int j = 0; j < nv; j++) out[j] = wi_v_tn_finish_f32(k, z[j]);
-}
-
-static inline int wi_popcount8(unsigned m)
-{
-    m = m - ((m >> 1) & 0x55u);
-    m = (m & 0x33u) + ((m >> 2) & 0x33u);
-    return (int)((m + (m >> 4)) & 0x0fu);
-}
-
-/* The float64 truncated normal of nv vectors, tail lanes gathered as above. */
-WI_ALWAYS_INLINE void wi_tn_f64_gathered(const wi_vconsts_f64 *k, const vq *x, const int nv, vd *out)
-{
-    vd z[8], targ[8];
-    md tail[8], lower[8];
-    int count[8], total = 0;
-    for (int j = 0; j < nv; j++) {
-        vd t, p, q;
-        md central;
-        wi_v_tn_prefix_f64(k, x[j], &t, &p, &q, &lower[j], &central);
-        tail[j] = (md)~central;
-        z[j] = _mm512_setzero_pd();
-        if (central) {
-            vd num, den;
-            wi_v_ndtri_central_f64(q, &num, &den);
-            z[j] = vd_div(num, den);
-        }
-        targ[j] = wi_v_tn_tail_arg_f64(t, p, lower[j]);
-        count[j] = wi_popcount8(tail[j]);
-        total += count[j];
-    }
-    if (total > 8 * (nv - 1)) {
-        for (int j = 0; j < nv; j++) {
-            if (!tail[j]) continue;
-            vd num = vd_set1(0.0), den = vd_set1(1.0);
-            wi_v_ndtri_tail_f64(k, targ[j], lower[j], tail[j], &num, &den);
-            vd zt = vd_div(num, den);
-            zt = vd_blend(lower[j], zt, vd_neg(zt));
-            z[j] = vd_blend(tail[j], z[j], zt);
-        }
-    } else if (total > 0) {
-        const __m512i sign = _mm512_set1_epi64((long long)UINT64_C(0x8000000000000000));
-        double arg_buf[8 * 8 + 8], z_buf[8 * 8 + 8];
-        int off = 0;
-        for (int j = 0; j < nv; j++) {
-            __m512i a = _mm512_mask_or_epi64(vd_bits(targ[j]), lower[j], vd_bits(targ[j]), sign);
-            _mm512_storeu_si512(arg_buf + off, _mm512_maskz_compress_epi64(tail[j], a));
-            off += count[j];
-        }
-        _mm512_storeu_pd(arg_buf + off, vd_set1(1.0));
-        for (int v = 0; 8 * v < total; v++) {
-            __m512i a_bits = _mm512_loadu_si512(arg_buf + 8 * v);
-            md low = _mm512_movepi64_mask(a_bits);
-            vd a = vd_abs(vd_from_bits(a_bits));
-            vd num = vd_set1(0.0), den = vd_set1(1.0);
-            wi_v_ndtri_tail_f64(k, a, low, md_all_lanes(), &num, &den);
-            vd zt = vd_div(num, den);
-            _mm512_storeu_pd(z_buf + 8 * v, vd_blend(low, zt, vd_neg(zt)));
-        }
-        off = 0;
-        for (int j = 0; j < nv; j++) {
-            z[j] = _mm512_mask_expand_pd(z[j], tail[j], _mm512_loadu_pd(z_buf + off));
-            off += count[j];
-        }
-    }
-    for (int j = 0; j < nv; j++) out[j] = wi_v_tn_finish_f64(k, z[j]);
-}
-
 /* ng groups of 16 blocks (words w[4g + j]) -> 64 ng elements at dst. */
 WI_ALWAYS_INLINE void wi_avx512_groups(const wi_params *p, const wi_vconsts_f32 *kf,
                                        const wi_vconsts_f64 *kd, const vi *w, int ng,
@@ -383,7 +275,7 @@ WI_ALWAYS_INLINE void wi_avx512_groups(const wi_params *p, const wi_vconsts_f32 
             x[4 * g + 2] = _mm512_unpackhi_epi32(wg[0], wg[1]);
             x[4 * g + 3] = _mm512_unpackhi_epi32(wg[2], wg[3]);
         }
-        wi_tn_f64_gathered(kd, x, 4 * ng, y);
+        wi_v_tn_f64_gathered(kd, x, 4 * ng, y);
 #pragma GCC unroll 2
         for (int g = 0; g < ng; g++)
             wi_store_f64(dst + g * group_bytes, y[4 * g], y[4 * g + 1], y[4 * g + 2], y[4 * g + 3]);
@@ -391,7 +283,7 @@ WI_ALWAYS_INLINE void wi_avx512_groups(const wi_params *p, const wi_vconsts_f32 
     }
     if (dist == WI_DIST_TRUNCNORM) {
         vf v[8];
-        wi_tn_f32_gathered(kf, w, 4 * ng, v);
+        wi_v_tn_f32_gathered(kf, w, 4 * ng, v);
 #pragma GCC unroll 2
         for (int g = 0; g < ng; g++) wi_store_f32(dst + g * group_bytes, v + 4 * g, kind);
         return;

@@ -9,6 +9,11 @@
  *   vi_* integer ops, mf_and/mf_andnot(a, b) = ~a & b/any/all, mf_lowbit(n)
  *   (lanes whose bit 0 is set); the same for double, plus vd_cvt_u53 (uint64
  *   <= 2^53 to double, exact) and vd_cvt_i51 (|int64| < 2^51, exact).
+ *   For the gathered truncated normal: WI_VF_LANES / WI_VD_LANES, mf_count
+ *   (lanes set), vi_compress_store(dst, m, a) (a's lanes set in m, in order,
+ *   from dst on; may write a whole vector), vf_expand_load(z, m, src) (src's
+ *   first values into the lanes set in m, the rest from z), mf_from_sign(a)
+ *   (the lanes whose sign bit is set), and their double counterparts.
  *
  * Bit identity with the scalar path: every function performs exactly the
  * scalar operations in the same order -- separate multiply and add, never
@@ -413,6 +418,138 @@ WI_SIMD_INLINE vd wi_v_truncnorm_f64(const wi_vconsts_f64 *k, vq x)
     vd z = vd_div(num, den);
     z = vd_blend(md_andnot(central, lower), z, vd_neg(z));
     return wi_v_tn_finish_f64(k, z);
+}
+
+/* ---- truncated normal with the tail lanes gathered ----------------------
+ * With the usual bounds most samples take the central piece of the inverse
+ * CDF; the tail (log, sqrt, a second rational) is needed by about 1 lane in
+ * 9, yet by some lane of most vectors. The tail lanes of nv vectors are
+ * compressed into as few vectors as they fill, evaluated there and expanded
+ * back: the same operations on the same values per lane, so the same bits.
+ * The tail argument is positive, so its sign bit carries `lower` through
+ * the buffer. */
+WI_SIMD_INLINE void wi_v_tn_f32_gathered(const wi_vconsts_f32 *k, const vi *w, const int nv,
+                                         vf *out)
+{
+    enum { L = WI_VF_LANES };
+    vf z[8], targ[8];
+    mf lower[8], tail[8];
+    int count[8], total = 0;
+    for (int j = 0; j < nv; j++) {
+        vf t, p, q;
+        mf central;
+        wi_v_tn_prefix_f32(k, w[j], &t, &p, &q, &lower[j], &central);
+        tail[j] = mf_andnot(central, mf_all_lanes());
+        z[j] = vf_set1(0.0f);
+        if (mf_any(central)) {
+            vf num, den;
+            wi_v_ndtri_central_f32(q, &num, &den);
+            z[j] = vf_div(num, den);
+        }
+        targ[j] = wi_v_tn_tail_arg_f32(t, p, lower[j]);
+        count[j] = mf_count(tail[j]);
+        total += count[j];
+    }
+    if (total > L * (nv - 1)) {
+        /* gathering would not save a vector: evaluate in place */
+        for (int j = 0; j < nv; j++) {
+            if (!count[j]) continue;
+            vf num = vf_set1(0.0f), den = vf_set1(1.0f);
+            wi_v_ndtri_tail_f32(k, targ[j], lower[j], tail[j], &num, &den);
+            vf zt = vf_div(num, den);
+            z[j] = vf_blend(tail[j], z[j], vf_blend(lower[j], zt, vf_neg(zt)));
+        }
+    } else if (total > 0) {
+        const vi sign = vi_set1(UINT32_C(0x80000000));
+        float arg_buf[8 * L + L], z_buf[8 * L + L];
+        int off = 0;
+        for (int j = 0; j < nv; j++) {
+            if (!count[j]) continue;
+            vi a = vf_bits(targ[j]);
+            vi_compress_store(arg_buf + off, tail[j], vi_blend(lower[j], a, vi_or(a, sign)));
+            off += count[j];
+        }
+        for (int i = 0; i < L; i++) arg_buf[off + i] = 1.0f;   /* defined unused lanes */
+        for (int v = 0; L * v < total; v++) {
+            vi a_bits;
+            memcpy(&a_bits, arg_buf + L * v, sizeof a_bits);
+            mf low = mf_from_sign(a_bits);
+            vf num = vf_set1(0.0f), den = vf_set1(1.0f);
+            wi_v_ndtri_tail_f32(k, vf_abs(vf_from_bits(a_bits)), low, mf_all_lanes(), &num, &den);
+            vf zt = vf_div(num, den);
+            zt = vf_blend(low, zt, vf_neg(zt));
+            memcpy(z_buf + L * v, &zt, sizeof zt);
+        }
+        off = 0;
+        for (int j = 0; j < nv; j++) {
+            if (!count[j]) continue;
+            z[j] = vf_expand_load(z[j], tail[j], z_buf + off);
+            off += count[j];
+        }
+    }
+    for (int j = 0; j < nv; j++) out[j] = wi_v_tn_finish_f32(k, z[j]);
+}
+
+/* The same at float64 working precision. */
+WI_SIMD_INLINE void wi_v_tn_f64_gathered(const wi_vconsts_f64 *k, const vq *x, const int nv,
+                                         vd *out)
+{
+    enum { L = WI_VD_LANES };
+    vd z[8], targ[8];
+    md lower[8], tail[8];
+    int count[8], total = 0;
+    for (int j = 0; j < nv; j++) {
+        vd t, p, q;
+        md central;
+        wi_v_tn_prefix_f64(k, x[j], &t, &p, &q, &lower[j], &central);
+        tail[j] = md_andnot(central, md_all_lanes());
+        z[j] = vd_set1(0.0);
+        if (md_any(central)) {
+            vd num, den;
+            wi_v_ndtri_central_f64(q, &num, &den);
+            z[j] = vd_div(num, den);
+        }
+        targ[j] = wi_v_tn_tail_arg_f64(t, p, lower[j]);
+        count[j] = md_count(tail[j]);
+        total += count[j];
+    }
+    if (total > L * (nv - 1)) {
+        for (int j = 0; j < nv; j++) {
+            if (!count[j]) continue;
+            vd num = vd_set1(0.0), den = vd_set1(1.0);
+            wi_v_ndtri_tail_f64(k, targ[j], lower[j], tail[j], &num, &den);
+            vd zt = vd_div(num, den);
+            z[j] = vd_blend(tail[j], z[j], vd_blend(lower[j], zt, vd_neg(zt)));
+        }
+    } else if (total > 0) {
+        const vq sign = vq_set1(UINT64_C(0x8000000000000000));
+        double arg_buf[8 * L + L], z_buf[8 * L + L];
+        int off = 0;
+        for (int j = 0; j < nv; j++) {
+            if (!count[j]) continue;
+            vq a = vd_bits(targ[j]);
+            vq_compress_store(arg_buf + off, tail[j], vq_blend(lower[j], a, vq_or(a, sign)));
+            off += count[j];
+        }
+        for (int i = 0; i < L; i++) arg_buf[off + i] = 1.0;
+        for (int v = 0; L * v < total; v++) {
+            vq a_bits;
+            memcpy(&a_bits, arg_buf + L * v, sizeof a_bits);
+            md low = md_from_sign(a_bits);
+            vd num = vd_set1(0.0), den = vd_set1(1.0);
+            wi_v_ndtri_tail_f64(k, vd_abs(vd_from_bits(a_bits)), low, md_all_lanes(), &num, &den);
+            vd zt = vd_div(num, den);
+            zt = vd_blend(low, zt, vd_neg(zt));
+            memcpy(z_buf + L * v, &zt, sizeof zt);
+        }
+        off = 0;
+        for (int j = 0; j < nv; j++) {
+            if (!count[j]) continue;
+            z[j] = vd_expand_load(z[j], tail[j], z_buf + off);
+            off += count[j];
+        }
+    }
+    for (int j = 0; j < nv; j++) out[j] = wi_v_tn_finish_f64(k, z[j]);
 }
 
 /* ---- narrowing, as wi_f32_to_f16 / wi_f32_to_bf16 ------------------------ */
