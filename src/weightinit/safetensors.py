@@ -228,10 +228,10 @@ def save_safetensors(path, specs, seed=None, *, progress=False, force=False, thr
             f.write(header_bytes)
             f.truncate(data_start + data_bytes)
             f.flush()                       # the header before any pwrite
-            buffers: dict = {}
+            scratch = _Scratch()
             for name in order:
                 _write_tensor(f, data_start + header[name]["data_offsets"][0], name,
-                              tensors[name], seed, threads, bar, buffers)
+                              tensors[name], seed, threads, bar, scratch)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -244,11 +244,10 @@ def save_safetensors(path, specs, seed=None, *, progress=False, force=False, thr
     return {"path": str(path), "bytes": data_start + data_bytes, "tensors": len(order), "seed": seed}
 
 
-def _write_tensor(f, file_offset, name, t, seed, threads, bar, buffers=None):
-    """Generate tensor ``name`` window by window and write it at ``file_offset``.
-
-    ``buffers`` (a dict) keeps the window buffer between tensors, so its
-    pages are faulted in once per file, not once per window."""
+def _write_tensor(f, file_offset, name, t, seed, threads, bar, scratch):
+    """Generate tensor ``name`` window by window and write it at ``file_offset``
+    through ``scratch``, the buffer kept across tensors (its pages are
+    faulted in once per file, not once per window)."""
     shape, dtype, fn, params = t["shape"], t["dtype"], t["fn"], t["params"]
     item = dtype.itemsize
     size = math.prod(shape)
@@ -256,26 +255,32 @@ def _write_tensor(f, file_offset, name, t, seed, threads, bar, buffers=None):
         return
     # Orthogonal needs the whole matrix anyway: one window (RAM = the tensor).
     max_elements = size if t["init"] in ("orthogonal",) else max(1, _WINDOW_BYTES // item)
-    buffers = {} if buffers is None else buffers
     strides = [math.prod(shape[d + 1:]) for d in range(len(shape))]
-    fd = f.fileno()
     for region in _windows(shape, max_elements):
         first = sum(s.start * st for s, st in zip(region, strides))
         region_shape = tuple(s.stop - s.start for s in region)
-        count = math.prod(region_shape)
-        nbytes = count * item
-        buf = buffers.get("window")
-        if buf is None or buf.nbytes < nbytes:
-            buf = np.empty(max(nbytes, min(_WINDOW_BYTES, size * item)), np.uint8)
-            if nbytes <= _WINDOW_BYTES:
-                buffers["window"] = buf          # an oversized one is not kept
-        window = buf[:nbytes]
+        window = scratch.take(math.prod(region_shape) * item)
         fn(shape, seed=seed, stream=name, dtype=dtype,
            out=window.view(dtype).reshape(region_shape),
            region=region if region else None, threads=threads, **params)
-        _pwrite_all(fd, window, file_offset + first * item)
+        _pwrite_all(f.fileno(), window, file_offset + first * item)
         if bar is not None:
-            bar.update(nbytes)
+            bar.update(window.nbytes)
+
+
+class _Scratch:
+    """The window buffer: one of up to ``_WINDOW_BYTES``, grown when needed;
+    a larger one (an orthogonal tensor's) is not kept."""
+
+    def __init__(self):
+        self._buf = np.empty(0, np.uint8)
+
+    def take(self, nbytes: int) -> np.ndarray:
+        if nbytes > _WINDOW_BYTES:
+            return np.empty(nbytes, np.uint8)
+        if self._buf.nbytes < nbytes:
+            self._buf = np.empty(nbytes, np.uint8)
+        return self._buf[:nbytes]
 
 
 def _pwrite_all(fd, data: np.ndarray, offset: int) -> None:
@@ -283,7 +288,7 @@ def _pwrite_all(fd, data: np.ndarray, offset: int) -> None:
     where the OS has no pwrite, seek and write)."""
     view = memoryview(data).cast("B")
     while view.nbytes:
-        if hasattr(os, "pwrite"):
+        if _HAVE_PWRITE:
             written = os.pwrite(fd, view, offset)
         else:  # pragma: no cover - Windows
             os.lseek(fd, offset, os.SEEK_SET)
@@ -291,3 +296,6 @@ def _pwrite_all(fd, data: np.ndarray, offset: int) -> None:
         if written <= 0:
             raise OSError(f"could not write at offset {offset} of the output file")
         view, offset = view[written:], offset + written
+
+
+_HAVE_PWRITE = hasattr(os, "pwrite")

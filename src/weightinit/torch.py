@@ -163,10 +163,6 @@ def _normal(target, mean, std, seed, stream, threads):
     return _fill_dist(target, _fill.NORMAL, (mean, std, 0.0, 0.0), seed, stream, threads)
 
 
-def _number(value, name):
-    return real_float(value, name)
-
-
 def _nonnegative(value, name):
     value = finite_float(value, name)
     if value < 0.0:
@@ -274,7 +270,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, seed=None, stream
     std = finite_float(std, "std")
     if std <= 0.0:
         raise ValueError(f"std must be > 0; got {std}")
-    a, b = _number(a, "a"), _number(b, "b")
+    a, b = real_float(a, "a"), real_float(b, "b")
     if not a < b:
         raise ValueError(f"a must be less than b; got a={a}, b={b}")
     lo, hi = (a - mean) / std, (b - mean) / std
