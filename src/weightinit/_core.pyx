@@ -27,6 +27,7 @@ cdef extern from "wi_params.h":
 
 cdef extern from "wi_fill.h":
     enum: WI_MAX_NDIM
+    enum: WI_PARALLEL_MIN_ELEMENTS
     ctypedef struct wi_region:
         int ndim
         int64_t global_shape[32]
@@ -46,6 +47,7 @@ DIST_RAW, DIST_UNIFORM, DIST_NORMAL, DIST_TRUNCNORM = 0, 1, 2, 3
 OUT_F32, OUT_F64, OUT_F16, OUT_BF16, OUT_U32 = 0, 1, 2, 3, 4
 ISA_NAMES = ("scalar", "avx2", "avx512")
 MAX_NDIM = WI_MAX_NDIM
+PARALLEL_MIN_ELEMENTS = WI_PARALLEL_MIN_ELEMENTS   # per thread, below which a fill stays on one
 
 # Elements per thread between checks for Ctrl-C: well under a second of work.
 cdef uint64_t SLICE_PER_THREAD = 1 << 23

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numbers
 import os
 
+from . import _core
 from ._env import getenv
 
 __all__ = ["get_num_threads", "set_num_threads", "resolve_threads"]
@@ -69,8 +70,8 @@ def set_num_threads(n) -> None:
 
 
 # The C core keeps a fill of fewer elements than this on the calling thread
-# whatever the count (wi_fill.h: WI_PARALLEL_MIN_ELEMENTS per thread).
-_SINGLE_THREAD_BELOW = 2 * (1 << 15)
+# whatever the count (two threads need this many per thread).
+_SINGLE_THREAD_BELOW = 2 * _core.PARALLEL_MIN_ELEMENTS
 
 
 def resolve_threads(threads, size=None) -> int:
