@@ -17,12 +17,41 @@ from ..initializers import _scalar
 def _fill_dist(target, dist, params, seed, stream, threads, bounds="a and b"):
     key, sid = key_from_seed(seed), stream_id(stream)
     nthreads = resolve_threads(threads)
-    if target.skip:
-        return target.obj
-    arr = target.array
-    _fill.fill(dist, arr.shape, arr.dtype, key, sid, params=params, out=arr, threads=nthreads,
+    fill_local(target.array, target.layout, dist, key, sid, params=params, threads=nthreads,
                bounds=bounds)
     return target.done()
+
+
+_SCRATCH_ELEMENTS = 1 << 22   # 16 MiB of float32: the most a box's staging copy holds
+
+
+def fill_local(array, layout, dist, key, sid, *, params=(0.0, 0.0, 0.0, 0.0), threads=None,
+               base_block=0, bounds="a and b"):
+    """Fill ``array`` (the local part of a tensor of ``layout.global_shape``)
+    with ``dist`` samples, each box of the layout through ``region=`` at its
+    global offset, so every element equals the whole tensor's at its index.
+
+    A box that is not contiguous in ``array`` (only FSDP2 + TP's
+    ``_StridedShard`` on a dimension > 0 makes one) is generated into a
+    scratch of at most about ``_SCRATCH_ELEMENTS`` and copied in.
+    """
+    shape = layout.global_shape
+    for global_region, local_region in layout.boxes():
+        out = array[local_region]
+        if out.size == 0:
+            continue
+        if out.flags.c_contiguous:
+            _fill.fill(dist, shape, array.dtype, key, sid, params=params, region=global_region,
+                       out=out, threads=threads, base_block=base_block, bounds=bounds)
+            continue
+        rows = max(1, _SCRATCH_ELEMENTS // max(1, out[0].size))
+        top = global_region[0].start
+        for r in range(0, out.shape[0], rows):
+            n = min(rows, out.shape[0] - r)
+            g = (slice(top + r, top + r + n),) + global_region[1:]
+            out[r:r + n] = _fill.fill(dist, shape, array.dtype, key, sid, params=params,
+                                      region=g, threads=threads, base_block=base_block,
+                                      bounds=bounds)
 
 
 def _check_extras(seed, stream, threads):
@@ -36,8 +65,6 @@ def _check_extras(seed, stream, threads):
 def _fill_value(target, value, seed, stream, threads):
     _check_extras(seed, stream, threads)
     nthreads = resolve_threads(threads)
-    if target.skip:
-        return target.obj
     arr = target.array
     if arr.size:
         with np.errstate(over="ignore", invalid="ignore"):
@@ -92,8 +119,6 @@ def _kaiming_std(target, a, mode, nonlinearity):
 def _check_scale_fits(target, scale, name):
     """Reject a ``name`` whose bound or std ``scale`` the target's dtype cannot
     hold (its samples would be inf), as torch refuses out-of-range bounds."""
-    if target.array is None:   # a meta tensor: nothing is written
-        return
     dtype = target.array.dtype.name
     limit = _LARGEST[dtype]
     if not scale <= limit:

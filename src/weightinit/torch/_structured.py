@@ -11,7 +11,7 @@ from .._checks import finite_float
 from .._stream import key_from_seed, stream_id
 from .._threads import resolve_threads
 from ._docs import _doc
-from ._fills import _check_extras, _nonnegative
+from ._fills import _check_extras, _nonnegative, fill_local
 from ._tensors import _target
 
 
@@ -21,12 +21,7 @@ def eye_(tensor, *, seed=None, stream=0, threads=None):
     if len(target.shape) != 2:
         raise ValueError("Only tensors with 2 dimensions are supported; "
                          f"got shape {tuple(target.shape)}")
-    if target.skip:
-        return target.obj
-    arr = target.array
-    arr[...] = 0
-    n = min(arr.shape)
-    arr[np.arange(n), np.arange(n)] = 1
+    _set_ones(target, (np.arange(min(target.shape)),) * 2)
     return target.done()
 
 
@@ -63,17 +58,28 @@ def dirac_(tensor, groups=1, *, seed=None, stream=0, threads=None):
         raise ValueError(f"groups must be a positive int; got {groups!r}")
     if shape[0] % groups != 0:
         raise ValueError(f"dim 0 must be divisible by groups; got {shape[0]} and groups={groups}")
-    if target.skip:
-        return target.obj
-    arr = target.array
-    arr[...] = 0
     per_group = shape[0] // groups
     n = min(per_group, shape[1])
-    centre = tuple(s // 2 for s in shape[2:])
-    d = np.arange(n)
-    for g in range(int(groups)):
-        arr[(g * per_group + d, d) + centre] = 1
+    d = np.tile(np.arange(n), int(groups))
+    out_channel = np.repeat(np.arange(int(groups)) * per_group, n) + d
+    centre = tuple(np.full(d.size, s // 2) for s in shape[2:])
+    _set_ones(target, (out_channel, d) + centre)
     return target.done()
+
+
+def _set_ones(target, coordinates):
+    """Zeros, with ones at the global ``coordinates`` (one index array per
+    dimension) that this process holds: the local part of eye_ or dirac_."""
+    arr, layout = target.array, target.layout
+    arr[...] = 0
+    held = np.ones(coordinates[0].shape, bool)
+    local = []
+    for dim, index in enumerate(coordinates):
+        mask, _ = layout.locate(dim, index)
+        held &= mask
+    for dim, index in enumerate(coordinates):
+        local.append(layout.locate(dim, index[held])[1])
+    arr[tuple(local)] = 1
 
 
 dirac_.__doc__ = _doc("""\
@@ -112,11 +118,11 @@ def orthogonal_(tensor, gain=1, *, seed=None, stream=0, threads=None):
     gain = finite_float(gain, "gain")
     key, sid = key_from_seed(seed), stream_id(stream)
     nthreads = resolve_threads(threads)
-    if target.skip or math.prod(shape) == 0:
+    if math.prod(shape) == 0:
         return tensor
     arr = target.array
     rows = shape[0]
-    cols = arr.size // rows
+    cols = math.prod(shape) // rows
     work = np.dtype(np.float64 if arr.dtype.name == "float64" else np.float32)
     flat = _fill.fill(_fill.NORMAL, (rows, cols), work, key, sid,
                       params=(0.0, 1.0, 0.0, 0.0), threads=nthreads).astype(np.float64)
@@ -126,7 +132,7 @@ def orthogonal_(tensor, gain=1, *, seed=None, stream=0, threads=None):
     q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)
     if rows < cols:
         q = q.T
-    q = (gain * q).reshape(shape)
+    q = target.layout.gather((gain * q).reshape(shape))
     if arr.dtype.name in ("float16", "bfloat16"):
         q = q.astype(np.float32)
     arr[...] = q
@@ -178,24 +184,40 @@ def sparse_(tensor, sparsity, std=0.01, *, seed=None, stream=0, threads=None):
     std = _nonnegative(std, "std")
     key, sid = key_from_seed(seed), stream_id(stream)
     nthreads = resolve_threads(threads)
-    if target.skip:
-        return tensor
-    arr = target.array
+    arr, layout = target.array, target.layout
     rows, cols = shape
     num_zeros = math.ceil(sparsity * rows)
     if std == 0.0:
         arr[...] = 0
     else:
-        _fill.fill(_fill.NORMAL, shape, arr.dtype, key, sid, params=(0.0, std, 0.0, 0.0),
-                   out=arr, threads=nthreads)
+        fill_local(arr, layout, _fill.NORMAL, key, sid, params=(0.0, std, 0.0, 0.0),
+                   threads=nthreads)
     if num_zeros and arr.size:
         per_block = 2 if arr.dtype.name == "float64" else 4
-        after = -(-arr.size // per_block)             # the blocks after the samples' blocks
-        words = _fill.fill(_fill.RAW, shape, np.dtype(np.uint32), key, sid, base_block=after,
-                           threads=nthreads)
-        zero_rows = np.argsort(words, axis=0, kind="stable")[:num_zeros]
-        arr[zero_rows, np.arange(cols)] = 0
+        after = -(-rows * cols // per_block)           # the blocks after the samples' blocks
+        local_rows = None if layout.runs[0] == ((0, rows),) else layout.index(0)
+        row_of = np.arange(rows, dtype=np.uint64)[:, None]
+        batch = max(1, _SPARSE_BATCH_ELEMENTS // rows)
+        local_col = 0
+        for first, n in layout.runs[1]:
+            for b in range(0, n, batch):
+                m = min(batch, n - b)
+                words = _fill.fill(_fill.RAW, shape, np.dtype(np.uint32), key, sid,
+                                   region=(slice(None), slice(first + b, first + b + m)),
+                                   base_block=after, threads=nthreads)
+                # (word, row) pairs are distinct: the num_zeros smallest per
+                # column are those of a stable argsort of the words
+                keys = (words.astype(np.uint64) << np.uint64(32)) | row_of
+                kth = np.partition(keys, num_zeros - 1, axis=0)[num_zeros - 1]
+                zero = (keys if local_rows is None else keys[local_rows]) <= kth
+                arr[:, local_col + b:local_col + b + m][zero] = 0
+            local_col += n
     return target.done()
+
+
+# Columns of sparse_'s zero choice handled at once: rows x batch words, keys
+# and partition scratch stay within about 20 bytes x this.
+_SPARSE_BATCH_ELEMENTS = 1 << 21
 
 
 sparse_.__doc__ = _doc("""\
