@@ -4,7 +4,6 @@ models moved with to_empty, unallocated parameters, and Hugging Face models
 from small configs initialized by HF-style rules."""
 import math
 import re
-import warnings
 from functools import partial
 
 import numpy as np
