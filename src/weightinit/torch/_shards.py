@@ -155,16 +155,41 @@ def dtensor_layout(dtensor, name: str = "tensor") -> Layout:
     TypeError
         For a placement this module does not know.
     """
-    from torch.distributed.tensor.placement_types import Partial, Replicate, Shard, _StridedShard
     shape = tuple(dtensor.shape)
     mesh = dtensor.device_mesh
     coordinate = mesh.get_coordinate()
-    local_shape = tuple(dtensor._local_tensor.shape)
     if coordinate is None:                       # this rank is not in the mesh: nothing here
         return Layout(shape, [[] for _ in shape])
+    layout = placements_layout(shape, tuple(mesh.shape), tuple(coordinate),
+                               tuple(dtensor.placements), name)
+    local_shape = tuple(dtensor._local_tensor.shape)
+    if layout.local_shape != local_shape:
+        raise ValueError(f"{name}'s local shard has shape {local_shape}, but its placements "
+                         f"{tuple(dtensor.placements)} give {layout.local_shape} for global "
+                         f"shape {shape} at mesh coordinate {tuple(coordinate)} (torch.chunk's "
+                         "rule); its global offset is unknown without communication")
+    return layout
+
+
+def placements_layout(shape, mesh_shape, coordinate, placements, name="tensor") -> Layout:
+    """The layout at ``coordinate`` of a mesh of ``mesh_shape`` of a tensor of
+    ``shape`` with ``placements`` (one per mesh dimension, applied left to
+    right, as DTensor does).
+
+    Examples
+    --------
+    >>> import pytest; _ = pytest.importorskip("torch")
+    >>> from torch.distributed.tensor.placement_types import Shard, _StridedShard
+    >>> fsdp_tp = (_StridedShard(0, split_factor=2), Shard(0))    # FSDP2 over TP rows
+    >>> placements_layout((8,), (2, 2), (0, 1), fsdp_tp).runs[0]   # dp 0, tp 1: rows 4, 5
+    ((4, 2),)
+    >>> placements_layout((8,), (2,), (1,), (_StridedShard(0, split_factor=2),)).runs[0]
+    ((2, 2), (6, 2))
+    """
+    from torch.distributed.tensor.placement_types import Partial, Replicate, Shard, _StridedShard
     runs = [((0, n),) if n else () for n in shape]
-    for mesh_dim, placement in enumerate(dtensor.placements):
-        chunks, index = mesh.size(mesh_dim), coordinate[mesh_dim]
+    for mesh_dim, placement in enumerate(placements):
+        chunks, index = mesh_shape[mesh_dim], coordinate[mesh_dim]
         if isinstance(placement, _StridedShard):
             dim = placement.dim % len(shape)
             runs[dim] = _strided(runs[dim], int(placement.split_factor), chunks, index)
@@ -180,10 +205,4 @@ def dtensor_layout(dtensor, name: str = "tensor") -> Layout:
         else:
             raise TypeError(f"{name} has placement {placement!r}; supported: Shard(i), "
                             "Replicate() and FSDP2's _StridedShard")
-    layout = Layout(shape, runs)
-    if layout.local_shape != local_shape:
-        raise ValueError(f"{name}'s local shard has shape {local_shape}, but its placements "
-                         f"{tuple(dtensor.placements)} give {layout.local_shape} for global "
-                         f"shape {shape} at mesh coordinate {tuple(coordinate)} (torch.chunk's "
-                         "rule); its global offset is unknown without communication")
-    return layout
+    return Layout(shape, runs)
