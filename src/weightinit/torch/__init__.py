@@ -6,7 +6,9 @@ returns it, as its ``torch.nn.init`` namesake does; NumPy arrays are filled
 the same way. Fans follow PyTorch's layout ``(out, in, *kernel)``. The
 tensor must be contiguous: a non-contiguous one (a transposed view, a
 channels-last weight) raises ``ValueError`` rather than being filled in a
-different order. Meta tensors are left alone, as PyTorch does.
+different order. A tensor without memory to fill (on the meta device, or
+whose storage FSDP freed with ``resize_(0)``) raises ``ValueError``: a
+silent no-op would leave it uninitialized.
 
 Each function takes the keyword-only extras ``seed`` (None: OS entropy),
 ``stream`` (int or str; name it after the parameter) and ``threads``, and the
@@ -15,9 +17,23 @@ stream=n)`` equals ``weightinit.random_uniform(t.shape, -bound, bound,
 seed=s, stream=n)``, so any shard can be generated on its own with
 ``region=``.
 
-:func:`init_module` re-initializes a whole ``torch.nn.Module`` the way its
-modules' ``reset_parameters`` do, every parameter on the stream named after
-it. This module imports torch only when a torch tensor or module is given.
+**DTensors** (``torch.distributed.tensor``: FSDP2's ``fully_shard``, with or
+without ``CPUOffloadPolicy``, tensor parallel, HSDP; any 1-D or 2-D mesh;
+``Shard(i)``, ``Replicate()``, uneven shards, FSDP2's ``_StridedShard``) are
+filled shard by shard: each rank fills only its local tensor, through
+``region=`` at the shard's global offset (found from its mesh coordinate and
+the placements, :mod:`weightinit.torch._shards`), with fans from the global
+shape, and communicates nothing. ``full_tensor()`` then equals the
+one-process result bit for bit, and replicas hold the same bytes.
+``eye_``, ``dirac_`` and ``sparse_`` compute what the local part needs
+(``sparse_`` draws the words of the local columns over all rows to pick each
+column's zero rows); ``orthogonal_`` factors the whole matrix on every rank
+and keeps its part. A ``Partial`` placement is refused.
+
+:func:`init_module` initializes a whole ``torch.nn.Module`` (plain or
+sharded) the way its modules' ``reset_parameters`` do, or by your
+``rules=``, every parameter once, on the stream named after it. This module
+imports torch only when a torch tensor or module is given.
 """
 from __future__ import annotations
 

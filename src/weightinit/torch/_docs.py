@@ -10,9 +10,10 @@ _EXTRAS = """\
         Threads for the fill; the values do not depend on it."""
 
 _TENSOR = """\
-    tensor : torch.Tensor or numpy.ndarray
+    tensor : torch.Tensor, DTensor or numpy.ndarray
         Contiguous, on the CPU, float32, float64, float16 or bfloat16;
-        filled in place."""
+        filled in place (a DTensor: its local shard, at its global
+        offset, with no communication)."""
 
 _RETURNS = """\
     Returns
