@@ -7,8 +7,11 @@ needed), so its time is the rank's own work, as on a machine of its own; the
 same job on real gloo ranks is ``python benchmarks/torch_init.py``.
 
 Run: ``python -m pytest benchmarks/test_torch_init.py --benchmark-group-by=group``.
-``extra_info`` records the bytes allocated beyond the parameters. Nothing
-here asserts a timing.
+Each round gets fresh parameter memory from ``to_empty``, but rounds after
+the first may get memory the allocator kept (fewer page faults);
+``torch_init.py`` times first fills in fresh processes. ``extra_info``
+records the bytes allocated beyond the parameters. Nothing here asserts a
+timing.
 """
 import pytest
 

@@ -13,12 +13,15 @@ Rows:
   alternate in one process, median of 3, both on 2 threads.
 * A Llama-like model of 0.94 B parameters (hidden 2048, intermediate 5504,
   16 layers, vocab 32000, float32) built on the meta device and moved with
-  ``to_empty``: one process filling all of it (2 threads), then FSDP2
-  (``fully_shard`` per layer, gloo, 2 ranks) with each rank filling its own
-  shard. On a 2-core machine two concurrent ranks share the cores, so each
-  rank is timed twice: in turns (one rank fills while the other waits at a
-  barrier, each with 2 threads: a rank on a machine of its own) and
-  concurrently (1 thread each: the cores shared).
+  ``to_empty``, each measurement in fresh processes: one process filling all
+  of it (2 threads), then FSDP2 (``fully_shard`` per layer, gloo, 2 ranks)
+  with each rank filling its own shards. The first fill after ``to_empty``
+  ("cold", as in real use) also pays the kernel's page faults on the new
+  memory; a second fill ("warm") is the fill alone. On a 2-core machine two
+  concurrent ranks share the cores, so the ranks are timed twice: in turns
+  (one rank fills while the other sleeps in a store wait, each with 2
+  threads: a rank on a machine of its own) and concurrently (1 thread each:
+  the cores shared). The rounds alternate the cases; medians are shown.
 * Peak memory: the high-water mark of the resident set during the fill
   minus the resident set before it (``/proc/self/clear_refs``), less the
   bytes of parameters first touched by the fill: what the fill allocates
@@ -161,74 +164,75 @@ def gpt2_rows(rounds=3):
             "all_torch_s": times["torch"], "all_weightinit_s": times["weightinit"]}
 
 
-def llama_one_process(with_torch: bool, rounds: int):
-    """Median seconds (and the largest extra bytes) of filling the 0.94 B model
-    fresh from ``to_empty`` (so page faults count, as on the FSDP2 ranks)."""
-    model = on_meta(Llama1B)
-    size = parameter_bytes(model)
-    rows = {"params_bytes": size}
-    cases = [("weightinit", weightinit_init)] + ([("torch", torch_reset)] if with_torch else [])
-    times = {name: [] for name, _ in cases}
-    extras = {name: [] for name, _ in cases}
-    for _ in range(rounds):
-        for name, fn in cases:                    # alternate, each on fresh memory
-            model.to_empty(device="cpu")
-            seconds, extra = measure(fn, model, untouched_bytes=size)
-            times[name].append(seconds)
-            extras[name].append(extra)
-    for name, _ in cases:
-        rows[f"{name}_s"] = statistics.median(times[name])
-        rows[f"{name}_extra"] = _max(extras[name])
-        rows[f"all_{name}_s"] = times[name]
-    return rows
-
-
-def fsdp2_ranks(world: int, mode: str, rounds: int):
-    """Run the FSDP2 job on ``world`` gloo ranks; each rank's median seconds
-    and largest extra bytes over ``rounds`` fills of fresh shards."""
-    with tempfile.TemporaryDirectory(prefix="wi-bench-") as tmp:
-        env = dict(os.environ, GLOO_SOCKET_IFNAME="lo", PYTHONWARNINGS="ignore")
-        procs = [subprocess.Popen([sys.executable, __file__, "--rank", str(r), "--world",
-                                   str(world), "--store", str(Path(tmp, "store")), "--mode", mode,
-                                   "--rounds", str(rounds)],
-                                  stdout=subprocess.PIPE, text=True, env=env)
-                 for r in range(world)]
-        outs = [p.communicate(timeout=900)[0] for p in procs]
+def _launch(argv_list, timeout=900):
+    """Run copies of this script (one per argv), in parallel; their JSON results."""
+    env = dict(os.environ, GLOO_SOCKET_IFNAME="lo", PYTHONWARNINGS="ignore")
+    procs = [subprocess.Popen([sys.executable, __file__, *argv], stdout=subprocess.PIPE,
+                              text=True, env=env) for argv in argv_list]
+    outs = [p.communicate(timeout=timeout)[0] for p in procs]
     if any(p.returncode for p in procs):
-        raise RuntimeError(f"FSDP2 job failed: {[p.returncode for p in procs]}")
+        raise RuntimeError(f"benchmark job failed: {[p.returncode for p in procs]}")
     return [json.loads(out.strip().splitlines()[-1]) for out in outs]
 
 
-def _rank_main(rank, world, store, mode, rounds):
+def one_process(how: str):
+    """The 0.94 B model filled in a fresh process: cold (first touch of the
+    memory to_empty gave, as in real use) and warm (a second fill)."""
+    return _launch([["--case", "whole", "--how", how]])[0]
+
+
+def fsdp2_ranks(world: int, mode: str):
+    """The FSDP2 job on ``world`` gloo ranks in fresh processes; each rank's result."""
+    with tempfile.TemporaryDirectory(prefix="wi-bench-") as tmp:
+        store = str(Path(tmp, "store"))
+        return _launch([["--case", "rank", "--rank", str(r), "--world", str(world), "--store",
+                         store, "--mode", mode] for r in range(world)])
+
+
+def _whole_main(how):
+    torch.set_num_threads(THREADS)
+    fn = torch_reset if how == "torch" else weightinit_init
+    model = on_meta(Llama1B)
+    size = parameter_bytes(model)
+    cold, extra = measure(fn, model, untouched_bytes=size)
+    warm, _ = measure(fn, model)
+    print(json.dumps({"cold": cold, "warm": warm, "extra": extra}), flush=True)
+
+
+def _rank_main(rank, world, store_path, mode):
     import torch.distributed as dist
     from torch.distributed.device_mesh import init_device_mesh
     from torch.distributed.fsdp import fully_shard
     threads = THREADS if mode == "turns" else max(1, THREADS // world)
     torch.set_num_threads(threads)
-    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=world,
-                            timeout=timedelta(seconds=600))
+    dist.init_process_group("gloo", init_method=f"file://{store_path}", rank=rank,
+                            world_size=world, timeout=timedelta(seconds=600))
     mesh = init_device_mesh("cpu", (world,))
     with torch.device("meta"):
         model = Llama1B()
     for layer in model.layers:
         fully_shard(layer, mesh=mesh)
     fully_shard(model, mesh=mesh)
+    model.to_empty(device="cpu")
     local = sum(p.to_local().numel() * p.element_size() for p in model.parameters())
-    times, extras = [], []
-    for _ in range(rounds):
-        model.to_empty(device="cpu")              # fresh shards: page faults count
-        for turn in range(world if mode == "turns" else 1):
-            dist.barrier()
-            if mode != "turns" or turn == rank:
-                seconds, extra = measure(lambda m: weightinit_init(m, threads), model,
-                                         untouched_bytes=local)
-                times.append(seconds)
-                extras.append(extra)
-            dist.barrier()
+    # Ranks wait for each other through the store, which sleeps while it
+    # waits: a gloo barrier spins and would take a core from a filling rank.
+    store = dist.distributed_c10d._get_default_store()
+    wait = timedelta(seconds=600)
+    dist.barrier()
+    result = {"rank": rank, "threads": threads, "local_bytes": local}
+    for phase, untouched in (("cold", local), ("warm", 0)):
+        if mode == "turns" and rank:
+            store.wait([f"{phase} {rank - 1}"], wait)
+        seconds, extra = measure(lambda m: weightinit_init(m, threads), model,
+                                 untouched_bytes=untouched)
+        result[phase] = seconds
+        if phase == "cold":
+            result["extra"] = extra
+        store.set(f"{phase} {rank}", "1")
+        store.wait([f"{phase} {r}" for r in range(world)], wait)
     dist.destroy_process_group()
-    print(json.dumps({"rank": rank, "seconds": statistics.median(times), "all_seconds": times,
-                      "extra": _max(extras), "local_bytes": local, "threads": threads}),
-          flush=True)
+    print(json.dumps(result), flush=True)
 
 
 # -- the table -----------------------------------------------------------------------
@@ -263,20 +267,37 @@ def main(quick: bool, with_torch_1b: bool, rounds: int):
           f"torch {_mib(g['torch_extra'])}, weightinit {_mib(g['weightinit_extra'])} |",
           flush=True)
     if not quick:
-        one = llama_one_process(with_torch_1b, rounds)
-        torch_cell = f"{one['torch_s']:.1f} s" if "torch_s" in one else "-"
-        speed = f"{one['torch_s'] / one['weightinit_s']:.1f}x faster" if "torch_s" in one else "-"
-        print(f"| Llama-like 0.94 B f32, one process (meta + to_empty) | {torch_cell} | "
-              f"{one['weightinit_s']:.2f} s | {speed} | {_mib(one['weightinit_extra'])} |",
+        runs = {"weightinit": [], "torch": [], "turns": [], "concurrent": []}
+        for _ in range(rounds):                    # alternate: the machine's load hits all
+            runs["weightinit"].append(one_process("weightinit"))
+            if with_torch_1b:
+                runs["torch"].append(one_process("torch"))
+            runs["turns"].append(fsdp2_ranks(2, "turns"))
+            runs["concurrent"].append(fsdp2_ranks(2, "concurrent"))
+        med = {k: {phase: statistics.median(r[phase] for r in v) for phase in ("cold", "warm")}
+               for k, v in runs.items() if v and k in ("weightinit", "torch")}
+        one = med["weightinit"]
+        torch_cell, speed = "-", "-"
+        if "torch" in med:
+            torch_cell = f"{med['torch']['cold']:.2f} s (warm {med['torch']['warm']:.2f} s)"
+            speed = f"{med['torch']['cold'] / one['cold']:.1f}x faster"
+        extra = _mib(_max(r["extra"] for r in runs["weightinit"]))
+        print(f"| Llama-like 0.94 B f32, one process, first fill after to_empty | {torch_cell} | "
+              f"{one['cold']:.2f} s (warm {one['warm']:.2f} s) | {speed} | {extra} |",
               flush=True)
         for mode, label in (("turns", "in turns, 2 threads each"),
                             ("concurrent", "concurrently, 1 thread each")):
-            ranks = fsdp2_ranks(2, mode, rounds)
-            cells = ", ".join(f"rank {r['rank']} {r['seconds']:.2f} s" for r in ranks)
-            ratio = max(r["seconds"] for r in ranks) / one["weightinit_s"]
-            print(f"| FSDP2, 2 gloo ranks, each filling its shard ({label}) | - | {cells} | "
-                  f"{ratio:.2f}x the one-process time | "
-                  f"{_mib(_max(r['extra'] for r in ranks))} |", flush=True)
+            cells, ratios = [], []
+            for rank in range(2):
+                cold = statistics.median(job[rank]["cold"] for job in runs[mode])
+                warm = statistics.median(job[rank]["warm"] for job in runs[mode])
+                cells.append(f"rank {rank} {cold:.2f} s (warm {warm:.2f} s)")
+                ratios.append((cold / one["cold"], warm / one["warm"]))
+            worst = (max(r[0] for r in ratios), max(r[1] for r in ratios))
+            extra = _mib(_max(r["extra"] for job in runs[mode] for r in job))
+            print(f"| FSDP2, 2 gloo ranks, each filling its shard ({label}) | - | "
+                  f"{', '.join(cells)} | {worst[0]:.2f}x the one-process time "
+                  f"(warm {worst[1]:.2f}x) | {extra} |", flush=True)
     print(f"# load average {os.getloadavg()[0]:.1f} at the end", flush=True)
 
 
@@ -285,13 +306,17 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="GPT-2 small only")
     parser.add_argument("--with-torch-1b", action="store_true",
                         help="also time torch's reset_parameters on the 0.94 B model")
+    parser.add_argument("--rounds", type=int, default=3, help="timed runs of each case")
+    parser.add_argument("--case", help=argparse.SUPPRESS)
+    parser.add_argument("--how", help=argparse.SUPPRESS)
     parser.add_argument("--rank", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--world", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--store", help=argparse.SUPPRESS)
     parser.add_argument("--mode", help=argparse.SUPPRESS)
-    parser.add_argument("--rounds", type=int, default=3, help="timed runs of each case")
     args = parser.parse_args()
-    if args.rank is not None:
-        _rank_main(args.rank, args.world, args.store, args.mode, args.rounds)
+    if args.case == "whole":
+        _whole_main(args.how)
+    elif args.case == "rank":
+        _rank_main(args.rank, args.world, args.store, args.mode)
     else:
         main(args.quick, args.with_torch_1b, args.rounds)
