@@ -37,18 +37,19 @@ def run_job(job: str, world: int, timeout: float) -> str:
                                    str(Path(tmp, "store"))], stdout=out, stderr=err, env=env)
                  for r, (out, err) in enumerate(logs)]
         deadline = time.monotonic() + timeout
-        failure = None
+        failure, first = None, 0            # first: the rank that failed first
         try:
-            while failure is None and any(p.poll() is None for p in procs):
+            while failure is None:
+                running = [p.poll() is None for p in procs]
                 bad = [r for r, p in enumerate(procs) if p.returncode not in (None, 0)]
                 if bad:
-                    failure = f"rank {bad[0]} exited with {procs[bad[0]].returncode}"
+                    first = bad[0]
+                    failure = f"rank {first} exited with {procs[first].returncode}"
+                elif not any(running):
+                    break
                 elif time.monotonic() > deadline:
                     failure = f"timed out after {timeout:.0f} s"
-                time.sleep(0.1)
-            bad = [r for r, p in enumerate(procs) if p.returncode not in (None, 0)]
-            if failure is None and bad:
-                failure = f"rank {bad[0]} exited with {procs[bad[0]].returncode}"
+                time.sleep(0.05)
         finally:
             for p in procs:
                 if p.poll() is None:
@@ -60,9 +61,12 @@ def run_job(job: str, world: int, timeout: float) -> str:
             text.append((out.read(), err.read()))
             out.close(), err.close()
     if failure:
-        first = next((r for r, p in enumerate(procs) if p.returncode not in (0, -9)), 0)
-        pytest.fail(f"{job} on {world} ranks: {failure}\n--- rank {first} stderr ---\n"
-                    f"{text[first][1][-6000:]}")
+        # every failed rank's stderr, the first first (a rank that fails makes
+        # the others fail with "connection closed by peer")
+        failed = [first] + [r for r, p in enumerate(procs)
+                            if r != first and p.returncode not in (0, None, -9)]
+        report = "".join(f"\n--- rank {r} stderr ---\n{text[r][1][-4000:]}" for r in failed)
+        pytest.fail(f"{job} on {world} ranks: {failure}{report}")
     return text[0][0]
 
 

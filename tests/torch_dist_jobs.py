@@ -15,6 +15,7 @@ import os
 import sys
 import time
 import traceback
+import warnings
 from datetime import timedelta
 from functools import partial
 
@@ -138,6 +139,24 @@ def function_cases(mesh, placements_list, dtypes):
     return checked
 
 
+def refused_cases(mesh):
+    """Shards whose place cannot be known locally are refused, nothing written."""
+    from torch.distributed.tensor import DTensor, Shard
+    rank, world = dist.get_rank(), dist.get_world_size()
+    rows = 1 if rank % 2 == 0 else 3                 # torch.chunk's would be 2 each
+    local = torch.full((rows, 4), 7.0)
+    d = DTensor.from_local(local, mesh, [Shard(0)], run_check=False,
+                           shape=(2 * world, 4), stride=(4, 1))
+    try:
+        with no_communication():
+            wit.normal_(d, seed=SEED)
+    except ValueError as e:
+        assert "global offset is unknown without communication" in str(e), e
+    else:
+        raise AssertionError("a hand-made uneven shard was filled")
+    assert (local == 7.0).all()
+
+
 def _even_enough(shape, mesh, placements):
     """distribute_tensor needs _StridedShard's dimension evenly divisible."""
     from torch.distributed.tensor.placement_types import _StridedShard
@@ -167,6 +186,7 @@ def job_functions(world):
                  [_StridedShard(0, split_factor=2), Shard(0)],
                  [_StridedShard(1, split_factor=2), Shard(1)]]
         checked += function_cases(mesh2, two_d, [torch.float32, torch.bfloat16])
+    refused_cases(mesh)
     print(f"rank {dist.get_rank()}: {checked} sharded cases equal "
           f"({time.perf_counter() - start:.1f} s)", flush=True)
 
@@ -252,6 +272,7 @@ def job_fsdp(world):
         assert m.head.weight is m.wte.weight
         fsdp_case(f"FSDP2 + CPUOffloadPolicy {dtype}", TinyLM, offload, RULES, dtype)
     fsdp_case("FSDP2 built-in rules only", TinyLM, fsdp)
+    unknown_module_on_dtensors(fsdp)
     fsdp_case("FSDP2 Shard(1)", TinyLM, partial(
         fsdp, shard_placement_fn=lambda p: _shard1(p, world)), RULES)
     if world == 4:
@@ -270,6 +291,33 @@ def job_fsdp(world):
         assert placements == ["_S(0, 2)", "S(0)"], placements
     print(f"rank {dist.get_rank()}: FSDP2 models equal the one-process ones "
           f"({time.perf_counter() - start:.1f} s)", flush=True)
+
+
+class Scale(nn.Module):
+    """A module of unknown kind with its own reset_parameters."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.empty(8, 3))
+
+    def reset_parameters(self):
+        nn.init.ones_(self.w)
+
+
+def unknown_module_on_dtensors(shard):
+    """Its reset_parameters runs (torch's code), with a warning on DTensors;
+    a rule makes it weightinit's, like any parameter."""
+    model = nn.Module()
+    model.blocks = nn.ModuleList([Scale()])
+    shard(model)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        wit.init_module(model, seed=SEED)
+    assert any("torch's own RNG fills" in str(w.message) for w in caught), caught
+    assert (model.blocks[0].w.to_local() == 1).all()
+    with no_communication():
+        wit.init_module(model, seed=SEED, rules={Scale: wit.zeros_})
+    assert (model.blocks[0].w.to_local() == 0).all()
 
 
 def _shard1(param, world):

@@ -37,6 +37,11 @@ eye_.__doc__ = _doc("""\
 
 {RETURNS}
 
+    Notes
+    -----
+    On a DTensor shard: zeros, and a one where the shard holds a global
+    position ``(i, i)``.
+
     Examples
     --------
     >>> import numpy as np
@@ -98,6 +103,11 @@ dirac_.__doc__ = _doc("""\
 
 {RETURNS}
 
+    Notes
+    -----
+    On a DTensor shard: zeros, and a one where the shard holds one of the
+    global positions of the delta.
+
     Examples
     --------
     >>> import numpy as np
@@ -156,6 +166,13 @@ orthogonal_.__doc__ = _doc("""\
 {EXTRAS}
 
 {RETURNS}
+
+    Notes
+    -----
+    The factorization needs the whole matrix: on a DTensor shard, every
+    rank generates the whole normal matrix from the stream and factors it
+    itself (no communication, the same bits as one process), then keeps its
+    part, so each rank pays the whole QR and its float64 memory.
 
     References
     ----------
@@ -242,7 +259,10 @@ sparse_.__doc__ = _doc("""\
     The zero rows of a column are those of its ``ceil(sparsity * rows)``
     smallest random words (a random permutation, as ``torch.randperm``),
     taken from the same stream just after the blocks of the normal samples,
-    so the result is a pure function of (seed, stream).
+    so the result is a pure function of (seed, stream). The choice is made
+    column batch by column batch (a partition per column of the pairs
+    (word, row)), so a DTensor shard draws the words of its own columns over
+    all rows: a row-sharded rank draws whole columns, no communication.
 
     References
     ----------
