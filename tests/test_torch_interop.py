@@ -320,11 +320,11 @@ def test_unallocated_tensors_are_refused(name, args):
         getattr(wt, name)(torch.empty(shape, device="meta"), *args)
     freed = torch.full(shape, 3.0)
     freed.untyped_storage().resize_(0)      # as FSDP frees an unsharded parameter
-    with pytest.raises(ValueError, match="storage is not allocated: it holds 0 bytes"):
+    with pytest.raises(ValueError, match=r"storage holds 0 bytes .*resize_\(0\)"):
         getattr(wt, name)(freed, *args)
     view = torch.full((8,) + shape[1:], 3.0)[4:]   # storage shrunk under a view
     view.untyped_storage().resize_(view.element_size() * 2)
-    with pytest.raises(ValueError, match="storage is not allocated"):
+    with pytest.raises(ValueError, match="storage holds 8 bytes but the tensor needs"):
         getattr(wt, name)(view, *args)
 
 

@@ -134,9 +134,10 @@ def _check_local(torch, tensor, outer, name, contiguous=True):
     extent = sum((n - 1) * abs(st) for n, st in zip(tensor.shape, tensor.stride())) + 1
     needed = (tensor.storage_offset() + extent) * tensor.element_size() if tensor.numel() else 0
     if held < needed:
-        raise ValueError(f"{name}'s storage is not allocated: it holds {held} bytes where the "
-                         f"tensor needs {needed} (FSDP frees unsharded parameters with "
-                         "resize_(0)); initialize the sharded parameters instead")
+        raise ValueError(f"{name}'s storage holds {held} bytes but the tensor needs {needed}: "
+                         "its memory was freed (untyped_storage().resize_(0), as FSDP does "
+                         "to unsharded parameters) or never allocated; initialize the sharded "
+                         "parameters instead")
 
 
 def _numpy_view(torch, tensor) -> np.ndarray:
