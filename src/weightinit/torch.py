@@ -38,7 +38,8 @@ from .initializers import _real, _scalar
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
            "zeros_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_",
-           "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_", "init_module"]
+           "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_", "init_module",
+           "fast_init"]
 
 _TORCH_DTYPES = ("float32", "float64", "float16", "bfloat16")
 
@@ -1073,3 +1074,6 @@ def init_module(module, seed=None, *, prefix="", threads=None):
                       f"known initialization and no reset_parameters): {', '.join(untouched)}",
                       stacklevel=2)
     return module
+
+
+from ._torch_fast_init import fast_init  # noqa: E402  (its own module; uses the fills above)
