@@ -460,3 +460,58 @@ def test_zero_element_kaiming_warns_as_torch():
         warnings.simplefilter("always")
         init.kaiming_uniform_(torch.empty(0, 3))
     assert any("zero-element" in str(w.message) for w in caught)
+
+
+# -- torchtitan's pattern: build on meta, to_empty, the model's own init_weights ------
+
+class TitanBlock(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.wq = nn.Linear(16, 16, bias=False)
+        self.w1 = nn.Linear(16, 48, bias=False)
+
+    def init_weights(self, init_std):
+        nn.init.trunc_normal_(self.wq.weight, mean=0.0, std=0.02)
+        nn.init.trunc_normal_(self.w1.weight, mean=0.0, std=init_std)
+
+
+class TitanLike(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.tok_embeddings = nn.Embedding(100, 16)
+        self.layers = nn.ModuleList([TitanBlock() for _ in range(2)])
+        self.norm = nn.RMSNorm(16)
+        self.output = nn.Linear(16, 100, bias=False)
+
+    def init_weights(self):
+        nn.init.normal_(self.tok_embeddings.weight)
+        for depth, layer in enumerate(self.layers):
+            layer.init_weights(0.02 / (2 * (depth + 1)) ** 0.5)
+        self.norm.reset_parameters()
+        cutoff = 16 ** -0.5
+        nn.init.trunc_normal_(self.output.weight, mean=0.0, std=cutoff, a=-3 * cutoff,
+                              b=3 * cutoff)
+
+
+def test_meta_to_empty_init_weights_named_by_the_call_stack():
+    with torch.device("meta"):
+        model = TitanLike()
+    model.to_empty(device="cpu")
+    with fast_init(seed=12):                 # no module=: init_weights' self names them
+        model.init_weights()
+    std1 = 0.02 / 4 ** 0.5
+    expect = wt.trunc_normal_(torch.empty(48, 16), 0.0, std1, -2.0, 2.0, seed=12,
+                              stream="layers.1.w1.weight")
+    assert torch.equal(model.layers[1].w1.weight, expect)
+    cutoff = 0.25
+    expect = wt.trunc_normal_(torch.empty(100, 16), 0.0, cutoff, -3 * cutoff, 3 * cutoff,
+                              seed=12, stream="output.weight")
+    assert torch.equal(model.output.weight, expect)
+    assert torch.equal(model.tok_embeddings.weight,
+                       wt.normal_(torch.empty(100, 16), seed=12, stream="tok_embeddings.weight"))
+    assert (model.norm.weight == 1).all()
+    again = outside(TitanLike)
+    with fast_init(seed=12, module=again):
+        again.init_weights()
+    for p, q in zip(model.parameters(), again.parameters()):
+        assert torch.equal(p, q)
