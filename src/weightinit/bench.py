@@ -210,3 +210,17 @@ def _cpu_model() -> str:
 
 def to_json(rows) -> str:
     return json.dumps([asdict(r) for r in rows], indent=1)
+
+
+def torch_table(threads: int = 2, repeats: int = 3) -> str:
+    """``weightinit bench --torch``: from_config of a 0.94 B Llama under
+    ``weightinit.torch.fast_init`` against plain torch, measured in this run
+    (needs torch and transformers; see ``weightinit._bench_torch``)."""
+    import os
+
+    from . import _bench_torch
+    load = os.getloadavg()[0]
+    results = _bench_torch.run(threads=threads, repeats=repeats)
+    title = (f"weightinit bench --torch: {_cpu_model() or 'CPU'}, {os.cpu_count()} CPUs, "
+             f"load average {load:.1f} -> {os.getloadavg()[0]:.1f}")
+    return _bench_torch.table(results, title)

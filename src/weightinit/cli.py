@@ -5,6 +5,7 @@ Subcommands::
     weightinit init SPEC -o model.safetensors --seed 0   # a whole model
     weightinit tensor he_normal --shape 50000 4096 --dtype bfloat16 -o emb.safetensors
     weightinit bench                                      # speed table vs NumPy/PyTorch/Keras
+    weightinit bench --torch                              # fast_init vs torch, transformers
     weightinit demo                                       # one 2**28 tensor vs NumPy
 
 ``SPEC`` is a JSON file ``{"seed": 0, "tensors": {name: {"shape": [...],
@@ -202,6 +203,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--dtypes", default="float32,bfloat16")
     b.add_argument("--no-baselines", action="store_true")
     b.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
+    b.add_argument("--torch", action="store_true",
+                   help="instead: transformers' from_config of a 0.94 B Llama under "
+                        "weightinit.torch.fast_init vs plain torch (2 threads, fresh processes)")
+    b.add_argument("--torch-repeats", type=int, default=3)
     return parser
 
 
@@ -228,6 +233,9 @@ def _run(args) -> int:
              getattr(args, "repeats", 3))
     elif args.command == "bench":
         from . import bench
+        if args.torch:
+            print(bench.torch_table(threads=(args.threads or [2])[0], repeats=args.torch_repeats))
+            return 0
         rows = bench.run(sizes=args.sizes, threads=args.threads, cases=args.cases.split(","),
                          dtypes=args.dtypes.split(","), baselines=not args.no_baselines)
         print(bench.to_json(rows) if args.json else bench.header() + "\n" + bench.main_table(rows))

@@ -45,4 +45,7 @@ from ._structured import dirac_, eye_, orthogonal_, sparse_
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
            "zeros_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_",
-           "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_", "init_module"]
+           "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_", "init_module",
+           "fast_init"]
+
+from .._torch_fast_init import fast_init  # noqa: E402  (its own module; uses the fills above)
