@@ -1,8 +1,6 @@
-"""Root pytest configuration: skip doctests of adapters whose optional
-dependency is not installed (their tests skip with a reason instead)."""
+"""Doctest collection of the package: modules for optional frameworks are
+left out when the framework is missing (their tests in tests/ skip with the
+reason and the install command)."""
 import importlib.util
 
-collect_ignore = []
-for module, needs in (("src/weightinit/dask.py", "dask"), ("src/weightinit/torch.py", "torch")):
-    if importlib.util.find_spec(needs) is None:
-        collect_ignore.append(module)
+collect_ignore = [] if importlib.util.find_spec("jax") else ["src/weightinit/jax.py"]
