@@ -3,4 +3,12 @@ left out when the framework is missing (their tests in tests/ skip with the
 reason and the install command)."""
 import importlib.util
 
-collect_ignore = [] if importlib.util.find_spec("jax") else ["src/weightinit/jax.py"]
+
+def _installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+collect_ignore = [] if _installed("jax") else ["src/weightinit/jax.py"]

@@ -39,8 +39,10 @@ concrete key the array is filled at once and handed to JAX without a copy
 fill runs through ``jax.pure_callback`` when the compiled function runs,
 with the same values as an eager call with that key; the arguments are
 checked at trace time, so bad input raises there, as in JAX. A ``vmap``
-over keys fills once per key. ``zeros``, ``ones`` and ``constant`` ignore
-the key, as JAX's do.
+over keys fills once per key. A concrete key inside a jitted function
+(closed over, not an argument) fills at trace time and the array becomes a
+constant of the compiled function. ``zeros``, ``ones`` and ``constant``
+ignore the key, as JAX's do (under tracing XLA fills them).
 
 Differences from jax.nn.initializers
 ------------------------------------
@@ -64,7 +66,7 @@ import math
 import numbers
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -239,11 +241,14 @@ def _initializer(draw: Draw, default_dtype, name: str, doc: str, uses_key: bool 
         else:
             words, traced = np.zeros(2, np.uint32), isinstance(key, jax.core.Tracer)
         if traced:
+            # check now, at trace time; fill when the compiled function runs
             draw(shape, seed=0, stream=0, dtype=dtype, region=_NOTHING if shape else None)
-            result = (jax.pure_callback(functools.partial(_host_fill, draw, shape, dtype),
-                                        jax.ShapeDtypeStruct(shape, dtype), words,
-                                        vmap_method="sequential") if uses_key else
-                      jnp.full(shape, draw((), seed=0, stream=0, dtype=dtype), dtype))
+            if uses_key:
+                result = jax.pure_callback(functools.partial(_host_fill, draw, shape, dtype),
+                                           jax.ShapeDtypeStruct(shape, dtype), words,
+                                           vmap_method="sequential")
+            else:   # a constant: XLA fills it, with the catalogue's value in dtype
+                result = jnp.full(shape, draw((), seed=0, stream=0, dtype=dtype), dtype)
             return result if out_sharding is None else jax.device_put(result, out_sharding)
         if out_sharding is None:
             return jax.device_put(_host_fill(draw, shape, dtype, words))
