@@ -52,7 +52,8 @@ Differences from jax.nn.initializers
 * Bad parameters raise instead of giving degenerate arrays: ``scale``,
   ``stddev`` <= 0, ``lower >= upper``, axes out of range or shared.
 * A shape with a zero dimension gives an empty array (JAX's variance
-  scaling divides by zero there).
+  scaling divides by zero there); 16-bit ``orthogonal`` works (JAX has no
+  16-bit QR on the CPU).
 * ``distribution="untruncated_normal"`` is accepted as JAX's ``"normal"``
   (JAX's "normal" is untruncated, Keras's is truncated).
 * ``out_sharding`` is None or a ``jax.sharding.Sharding``; a bare
