@@ -1,14 +1,9 @@
-"""Doctest collection of the package: modules for optional frameworks are
-left out when the framework is missing (their tests in tests/ skip with the
-reason and the install command)."""
+"""Root pytest configuration: skip doctests of adapters whose optional
+dependency is not installed (their tests skip with a reason instead)."""
 import importlib.util
 
-
-def _installed(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
-
-
-collect_ignore = [] if _installed("jax") else ["src/weightinit/jax.py"]
+collect_ignore = []
+for module, needs in (("src/weightinit/dask.py", "dask"), ("src/weightinit/torch.py", "torch"),
+                      ("src/weightinit/jax.py", "jax")):
+    if importlib.util.find_spec(needs) is None:
+        collect_ignore.append(module)
