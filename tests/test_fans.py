@@ -3,8 +3,8 @@ import math
 
 import pytest
 
-from weightinit._fans import (MODES, NONLINEARITIES, calculate_gain, compute_fans,
-                              fan_denominator, torch_fans)
+from weightinit._fans import (MODES, NONLINEARITIES, calculate_gain, check_jax_rank,
+                              compute_fans, fan_denominator, torch_fans)
 
 
 @pytest.mark.parametrize("shape, fans", [
@@ -27,6 +27,36 @@ def test_jax_axes():
     assert compute_fans((6, 3, 3, 8, 16), batch_axis=0) == (72, 144)
     assert compute_fans((2, 3, 4, 5), in_axis=(0, 1), out_axis=(2, 3)) == (6, 20)
     assert compute_fans((2, 3), in_axis=1, out_axis=0) == (3, 2)
+
+
+@pytest.mark.parametrize("shape, axes, fans", [
+    ((7,), dict(in_axis=[], out_axis=[0]), (1, 7)),
+    ((7,), dict(in_axis=[0], out_axis=[]), (7, 1)),
+    ((7,), dict(in_axis=0, out_axis=[]), (7, 1)),
+    ((7,), dict(in_axis=[], out_axis=[], batch_axis=0), (1, 1)),
+    ((), dict(in_axis=[], out_axis=[]), (1, 1)),
+    ((7,), dict(in_axis=-2, out_axis=-1, batch_axis=[]), (7, 7)),   # the defaults, spelled out
+])
+def test_explicit_axes_at_low_rank(shape, axes, fans):
+    # Explicit axes are honoured at rank 0 and 1 (JAX); only the defaults
+    # take Keras's (1, 1) / (n, n).
+    assert compute_fans(shape, **axes) == fans
+
+
+def test_explicit_axes_at_low_rank_checked():
+    with pytest.raises(ValueError, match=r"in_axis must be in \[-1, 1\)"):
+        compute_fans((7,), out_axis=[0])          # in_axis -2 does not exist at rank 1
+    with pytest.raises(ValueError, match="must not share an axis"):
+        compute_fans((7,), in_axis=0, out_axis=0)
+
+
+def test_jax_rank_rule():
+    for shape in [(), (5,)]:
+        with pytest.raises(ValueError, match=f"of a {len(shape)}-dimensional weights tensor "
+                                             "with default in_axis"):
+            check_jax_rank(shape, -2)
+        check_jax_rank(shape, [])                 # explicit: no error
+    check_jax_rank((2, 3), -2)
 
 
 def test_overrides():

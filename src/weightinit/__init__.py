@@ -4,9 +4,10 @@ Every sample is a pure function of (seed, stream, element index) of the
 Philox4x32-10 generator, so results are bit-identical for any thread count,
 region (shard) or CPU. See README.md and DESIGN.md.
 
-The PyTorch-style in-place functions live in :mod:`weightinit.torch`
+The PyTorch-style in-place functions live in :mod:`weightinit.torch` and
+the ``jax.nn.initializers``-style ones in :mod:`weightinit.jax`
 (``import weightinit.torch``, or ``weightinit.torch`` after
-``import weightinit``: it is imported on first use).
+``import weightinit``: each is imported on first use).
 """
 __version__ = "0.1.0"   # first: submodules record it (safetensors metadata)
 
@@ -40,9 +41,9 @@ __all__ = ["Generator", "default_rng", "get_num_threads", "set_num_threads",
 
 
 def __getattr__(name):
-    # weightinit.torch and weightinit.dask need optional packages: import
-    # them only when asked for.
-    if name in ("torch", "dask"):
+    # weightinit.torch, weightinit.dask and weightinit.jax need optional
+    # packages: import them only when asked for.
+    if name in ("torch", "dask", "jax"):
         import importlib
-        return importlib.import_module(".torch", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,9 +4,11 @@ Two conventions live here, each exactly as its library computes it:
 
 * Keras/JAX (:func:`compute_fans`): the kernel is ``(..., in, out)``; fans
   use ``in_axis=-2``, ``out_axis=-1`` and ``batch_axis=()`` (JAX's names)
-  and a receptive field that is the product of the other axes. A shape of
-  rank 0 has fans (1, 1) and one of rank 1, ``(n,)``, has fans (n, n), as
-  in Keras.
+  and a receptive field that is the product of the other axes. With those
+  default axes a shape of rank 0 has fans (1, 1) and one of rank 1,
+  ``(n,)``, has fans (n, n), as in Keras; where JAX refuses that case
+  instead (the JAX front end), :func:`check_jax_rank` raises JAX's error.
+  Axes given explicitly are used as given at every rank.
 * PyTorch (:func:`torch_fans`): the weight is ``(out, in, *kernel)``, as
   ``torch.nn.init._calculate_fan_in_and_fan_out``.
 
@@ -21,8 +23,8 @@ import numpy as np
 
 from ._checks import real_float
 
-__all__ = ["compute_fans", "torch_fans", "fan_denominator", "calculate_gain",
-           "MODES", "NONLINEARITIES"]
+__all__ = ["compute_fans", "check_jax_rank", "torch_fans", "fan_denominator",
+           "calculate_gain", "MODES", "NONLINEARITIES"]
 
 MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
 
@@ -59,6 +61,43 @@ def _axes(value, ndim: int, name: str) -> tuple[int, ...]:
     return tuple(axes)
 
 
+def _is_int(value, number: int) -> bool:
+    return (isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+            and value == number)
+
+
+def _default_axes(in_axis, out_axis, batch_axis) -> bool:
+    """Whether the axes are the defaults ``-2, -1, ()``: only these take
+    Keras's fans at rank 0 and 1; explicit axes are honoured there."""
+    if not (_is_int(in_axis, -2) and _is_int(out_axis, -1)):
+        return False
+    if isinstance(batch_axis, (numbers.Integral, str)):
+        return False
+    try:
+        return len(batch_axis) == 0
+    except TypeError:
+        return False
+
+
+def check_jax_rank(shape, in_axis) -> None:
+    """Raise ValueError where JAX's ``_compute_fans`` does: a shape of rank 0
+    or 1 with the default ``in_axis`` (the int -2), which Keras gives fans
+    (1, 1) or (n, n) instead.
+
+    Examples
+    --------
+    >>> check_jax_rank((5,), in_axis=[])         # explicit axes: fine
+    >>> check_jax_rank((5,), in_axis=-2)
+    Traceback (most recent call last):
+    ...
+    ValueError: Can't compute input and output sizes of a 1-dimensional weights tensor with default in_axis. Must be at least 2D or specify in_axis explicitly.
+    """
+    if len(shape) <= 1 and _is_int(in_axis, -2):
+        raise ValueError(f"Can't compute input and output sizes of a {len(shape)}-dimensional"
+                         " weights tensor with default in_axis. Must be at least 2D or specify"
+                         " in_axis explicitly.")
+
+
 def _fan_override(value, name):
     if value is None:
         return None
@@ -90,8 +129,9 @@ def compute_fans(shape, in_axis=-2, out_axis=-1, batch_axis=(), *,
     (fan_in, fan_out) : tuple of int (or of the overriding numbers)
         For rank >= 2: ``prod(shape[in_axis]) * rf`` and
         ``prod(shape[out_axis]) * rf`` with ``rf`` the product of all the
-        other non-batch axes (the receptive field). Rank 0 gives (1, 1) and
-        rank 1 gives (n, n), as Keras; the axes are not used there.
+        other non-batch axes (the receptive field), at every rank. With
+        the default axes, rank 0 gives (1, 1) and rank 1 gives (n, n), as
+        Keras (JAX raises there instead: :func:`check_jax_rank`).
 
     Raises
     ------
@@ -107,6 +147,8 @@ def compute_fans(shape, in_axis=-2, out_axis=-1, batch_axis=(), *,
     (576, 1152)
     >>> compute_fans((10,)), compute_fans(())
     ((10, 10), (1, 1))
+    >>> compute_fans((10,), in_axis=[], out_axis=[0])   # explicit axes, as JAX
+    (1, 10)
     >>> compute_fans((8, 3, 16), in_axis=1, out_axis=2, batch_axis=0)
     (3, 16)
     """
@@ -114,10 +156,8 @@ def compute_fans(shape, in_axis=-2, out_axis=-1, batch_axis=(), *,
     ndim = len(shape)
     fan_in = _fan_override(fan_in, "fan_in")
     fan_out = _fan_override(fan_out, "fan_out")
-    if ndim == 0:
-        fi = fo = 1
-    elif ndim == 1:
-        fi = fo = shape[0]
+    if ndim <= 1 and _default_axes(in_axis, out_axis, batch_axis):
+        fi = fo = shape[0] if ndim else 1
     else:
         ins = _axes(in_axis, ndim, "in_axis")
         outs = _axes(out_axis, ndim, "out_axis")

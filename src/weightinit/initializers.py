@@ -148,8 +148,10 @@ _FAN_PARAMETERS = """\
     in_axis, out_axis : int or sequence of int, default -2 and -1, keyword-only
         Axes of the input and output units (JAX's names); the receptive
         field is the product of the other axes, so a Keras conv kernel
-        ``(h, w, in, out)`` works as it is. Unused for rank 0 (fans (1, 1))
-        and rank 1 (fans (n, n)), as Keras.
+        ``(h, w, in, out)`` works as it is. With the default axes, rank 0
+        has fans (1, 1) and rank 1 fans (n, n), as Keras; axes given
+        explicitly are used at every rank (``in_axis=[], out_axis=[0]``
+        on ``(n,)`` gives fans (1, n), as JAX).
     batch_axis : int or sequence of int, default (), keyword-only
         Axes counted in neither fan.
     fan_in, fan_out : number, optional, keyword-only
