@@ -44,5 +44,5 @@ def __getattr__(name):
     # them only when asked for.
     if name in ("torch", "dask"):
         import importlib
-        return importlib.import_module(".torch", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
