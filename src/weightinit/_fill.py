@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from . import _core
-from ._checks import check_out, normalize_region, normalize_shape, out_code
+from ._checks import check_out, new_array, normalize_region, normalize_shape, out_code
 from ._env import getenv
 from ._threads import resolve_threads
 
@@ -81,7 +81,7 @@ def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.
         if halved:
             p0, p1 = p0 * 0.5, p1 * 0.5
     if out is None:
-        out = np.empty(region_shape, dtype)
+        out = new_array(region_shape, dtype, "result shape")
     _core.fill(out, dist, out_code(out.dtype), key[0], key[1], stream, base_block,
                shape, start, p0, p1, p2, p3, nthreads, isa)
     if halved:
