@@ -89,6 +89,8 @@ def _target(tensor, name="tensor") -> _Target:
     if torch is None or not isinstance(tensor, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor or a numpy.ndarray; "
                         f"got {type(tensor).__name__}")
+    if tensor.is_nested:   # before anything asks a nested tensor for its sizes
+        raise TypeError(f"{name} must be a dense (strided) tensor; got a nested tensor")
     if tensor.layout != torch.strided:
         raise TypeError(f"{name} must be a dense (strided) tensor; got layout {tensor.layout}")
     dtype_name = str(tensor.dtype).replace("torch.", "")
@@ -107,13 +109,34 @@ def _target(tensor, name="tensor") -> _Target:
         raise ValueError(f"{name} must be contiguous; got shape {tuple(tensor.shape)} with "
                          f"strides {tuple(tensor.stride())} (fill a contiguous tensor, or "
                          "tensor.contiguous(), then copy back)")
+    _refuse_unviewable(tensor, name)
     t = tensor.detach()
-    if dtype_name == "bfloat16":
-        import ml_dtypes
-        array = t.view(torch.int16).numpy().view(ml_dtypes.bfloat16)
-    else:
-        array = t.numpy()
+    try:
+        if dtype_name == "bfloat16":
+            import ml_dtypes
+            array = t.view(torch.int16).numpy().view(ml_dtypes.bfloat16)
+        else:
+            array = t.numpy()
+    except RuntimeError as err:   # a subclass without real memory (FakeTensor, functorch)
+        raise TypeError(f"{name} of type {type(tensor).__name__} has no CPU memory to fill "
+                        f"({str(err).splitlines()[0]})") from None
     return _Target(tensor, array, True)
+
+
+def _refuse_unviewable(tensor, name) -> None:
+    """Refuse tensors whose NumPy view would not be the values torch shows:
+    a negative-bit view (reads negate the memory) and a tensor whose storage
+    was freed with ``untyped_storage().resize_(0)`` (FSDP does this; the
+    view would be a throwaway buffer)."""
+    if tensor.is_neg():
+        raise ValueError(f"{name} has its negative bit set (a lazy negation view): fill "
+                         "the tensor it views, or tensor.resolve_neg() and copy back")
+    needed = (tensor.storage_offset() + tensor.numel()) * tensor.element_size()
+    held = tensor.untyped_storage().nbytes()
+    if tensor.numel() and held < needed:
+        raise ValueError(f"{name}'s storage holds {held} bytes but the tensor needs {needed}: "
+                         "its memory was freed (untyped_storage().resize_(0), as FSDP "
+                         "does) or never allocated")
 
 
 # -- fills -----------------------------------------------------------------------
