@@ -516,13 +516,14 @@ def orthogonal(shape, gain=1.0, *, seed=None, stream=0, dtype=None, out=None, re
     if out is not None:
         check_out(out, size, dtype)
     nthreads = resolve_threads(threads)
-    if math.prod(size) == 0:            # nothing asked for: skip the QR
-        return new_array(size, dtype) if out is None else out
     rows, cols = math.prod(shape[:-1]), shape[-1]
     # The whole matrix is built whatever the region: its normals, their
     # float64 copy, Q and the scaled result (R is min(rows, cols) square).
+    # Checked for an empty region too, so that validating a spec refuses it.
     work_bytes = rows * cols * (4 if dtype.name != "float64" else 8) + 3 * rows * cols * 8
     check_memory(work_bytes, f"orthogonal of shape {shape} (its QR workspace)")
+    if math.prod(size) == 0:            # nothing asked for: skip the QR
+        return new_array(size, dtype) if out is None else out
     if rows * cols == 0:
         full = np.zeros(shape, np.float64)
     else:
