@@ -202,6 +202,9 @@ class Cli:
 
     def setup(self, folder):
         for name, content in self.files.items():
+            if isinstance(content, bytes):
+                Path(folder, name).write_bytes(content)
+                continue
             text = content if isinstance(content, str) else json.dumps(content)
             Path(folder, name).write_text(text)
 
@@ -801,6 +804,105 @@ CASES += [
          r"tensor of type FakeTensor has no CPU memory", t_fake, torch=True),
     case("torch.xavier_uniform_-nested-tensor", T, lambda o: wit.xavier_uniform_(o, seed=0),
          TypeError, r"tensor must be a dense .*nested", t_nested, torch=True),
+]
+
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+CASES += [
+    # ---- the CLI (issue 9): tracebacks before, now exit 2 naming the file or field ---------
+    case("cli-tensor-stream-superscript-two", X,
+         Cli("tensor", "he_normal", "--shape", "4", "-o", "w.npy", "--stream", "\u00b2"), EXIT2,
+         r"weightinit: error: argument --stream: must be an int in ASCII digits"),
+    case("cli-init-spec-nested-too-deeply", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files={"spec.json": DEEP_JSON}), EXIT2,
+         r"spec.json: nested too deeply"),
+    case("cli-init-spec-shape-int", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files=spec_file(shape=4)), EXIT2,
+         r"tensors\['w'\].shape must be a list of ints"),
+    case("cli-init-spec-duplicate-tensor-name", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files={"spec.json":
+             '{"seed": 0, "tensors": {"w": {"shape": [4], "init": "zeros"}, '
+             '"w": {"shape": [5], "init": "ones"}}}'}), EXIT2, r"spec.json: duplicate key 'w'"),
+    case("cli-init-spec-duplicate-field", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files={"spec.json":
+             '{"seed": 0, "tensors": {"w": {"shape": [4], "shape": [5], "init": "zeros"}}}'}),
+         EXIT2, r"duplicate key 'shape'"),
+    case("cli-init-spec-not-utf8", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files={"spec.json": b'{"seed": \xff}'}), EXIT2,
+         r"spec.json: not (valid JSON|UTF-8)"),
+    case("cli-init-spec-tensor-named-__metadata__", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files={"spec.json": {"seed": 0, "tensors": {
+             "__metadata__": {"shape": [2], "init": "zeros"}}}}), EXIT2,
+         r"'__metadata__' is reserved"),
+    case("cli-init-spec-nan-constant", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files={"spec.json":
+             '{"seed": 0, "tensors": {"w": {"shape": [2], "init": {"name": "constant", '
+             '"value": NaN}}}}'}), EXIT2, r"tensors\['w'\].init: parameters must be JSON values "
+                                         r"with finite numbers"),
+    case("cli-init-spec-dtype-list", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files=spec_file(dtype=["float32"])), EXIT2,
+         r"tensors\['w'\].dtype must be one of"),
+    case("cli-init-output-npy-suffix", X, Cli("init", "mlp_small", "-o", "x.npy"), EXIT2,
+         r"-o/--output must end in .safetensors"),
+    case("cli-init-misspelled-spec", X, Cli("init", "mlp_smal", "-o", "m.safetensors"), EXIT2,
+         r"did you mean 'mlp_small'\?"),
+    case("cli-init-misspelled-initializer", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files=spec_file(init="he_norml")), EXIT2,
+         r"tensors\['w'\].init .*'he_norml' \(did you mean 'he_normal'\?\)"),
+    case("cli-tensor-misspelled-initializer", X,
+         Cli("tensor", "glorot_unifrom", "--shape", "4", "-o", "w.npy"), EXIT2,
+         r"did you mean 'glorot_uniform'\?.*he_normal"),
+    case("cli-tensor-misspelled-field-in-spec", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files=spec_file(dtpye="float32")), EXIT2,
+         r"unknown fields \['dtpye'\] \(did you mean 'dtype'\?\)"),
+    case("cli-tensor-int-stream-into-safetensors", X,
+         Cli("tensor", "he_normal", "--shape", "4", "-o", "w.safetensors", "--stream", "3"), EXIT2,
+         r"--stream must be a name for a .safetensors output"),
+    case("cli-tensor-shape-2**62-npy-bytes", X,
+         Cli("tensor", "zeros", "--shape", 2**62, "-o", "w.npy"), EXIT2, r"more than a file can hold"),
+    case("cli-tensor-huge-orthogonal", X,
+         Cli("tensor", "orthogonal", "--shape", 2**20, 2**20, "-o", "w.npy"), EXIT2, r"workspace"),
+    case("cli-usage-error-prefix", X, Cli("tensor", "he_normal", "-o", "w.npy"), EXIT2,
+         r"weightinit: error: the following arguments are required: --shape"),
+    # ---- save_safetensors (issue 9) ------------------------------------------------------
+    case("save_safetensors-tensor-named-__metadata__", F,
+         lambda o: wi.save_safetensors("m.safetensors", {"__metadata__": GOOD_SPEC["w"]}, seed=0),
+         ValueError, r"tensors\['__metadata__'\]: the name '__metadata__' is reserved"),
+    case("save_safetensors-metadata-list-of-pairs", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(), seed=0, metadata=[("a", "b")]),
+         TypeError, r"metadata must be a mapping of str to str; got list"),
+    case("save_safetensors-metadata-int-value", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(), seed=0, metadata={"a": 1}),
+         TypeError, r"metadata must map str to str"),
+    case("save_safetensors-metadata-overrides-seed", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(), seed=0,
+                                       metadata={"weightinit.seed": "5"}), ValueError,
+         r"metadata key 'weightinit.seed' is written by weightinit"),
+    case("save_safetensors-nan-constant", F,
+         lambda o: wi.save_safetensors("m.safetensors",
+                                       spec(init={"name": "constant", "value": float("nan")}),
+                                       seed=0), ValueError, r"finite numbers"),
+    case("save_safetensors-dtype-list", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(dtype=["bfloat16"]), seed=0),
+         ValueError, r"tensors\['w'\].dtype must be one of"),
+    case("save_safetensors-dtype-dict", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(dtype={"x": 1}), seed=0),
+         ValueError, r"tensors\['w'\].dtype"),
+    case("save_safetensors-shape-int", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(shape=4), seed=0), ValueError,
+         r"shape must be a list of ints"),
+    case("save_safetensors-shape-dict", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(shape={"a": 4}), seed=0), ValueError,
+         r"shape must be a list of ints"),
+    case("save_safetensors-huge-orthogonal", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(init="orthogonal",
+                                                             shape=[2**20, 2**20]), seed=0),
+         ValueError, r"orthogonal .*workspace"),
+    case("save_safetensors-file-beyond-2**63-bytes", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(shape=[2**61]), seed=0),
+         ValueError, r"more than a file can hold"),
+    case("save_safetensors-path-is-a-folder", F,
+         lambda o: wi.save_safetensors(".", spec(), seed=0), OSError, r"is a folder"),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES), "duplicate case ids"
