@@ -8,11 +8,12 @@ import time
 
 import numpy as np
 import pytest
+from _extras import TEST, missing
 
 import weightinit as wi
 from weightinit.cli import main
 
-safetensors = pytest.importorskip("safetensors", reason="safetensors not installed")
+safetensors = pytest.importorskip("safetensors", reason=missing("safetensors", TEST))
 from safetensors import safe_open  # noqa: E402
 
 SPEC = {"seed": 4, "tensors": {

@@ -2,10 +2,11 @@
 two worker processes computes the same; to_zarr round-trips."""
 import numpy as np
 import pytest
+from _extras import TEST, missing
 
 import weightinit as wi
 
-da = pytest.importorskip("dask.array", reason="dask not installed")
+da = pytest.importorskip("dask.array", reason=missing("dask", TEST))
 import weightinit.dask as wid  # noqa: E402
 
 
@@ -49,8 +50,8 @@ def test_bad_parameters_fail_at_construction():
 
 
 def test_local_cluster_with_two_processes_and_zarr(tmp_path):
-    distributed = pytest.importorskip("distributed", reason="dask.distributed not installed")
-    zarr = pytest.importorskip("zarr", reason="zarr not installed")
+    distributed = pytest.importorskip("distributed", reason=missing("distributed", TEST))
+    zarr = pytest.importorskip("zarr", reason=missing("zarr", TEST))
     x = wid.he_normal((2048, 512), chunks=(512, 256), seed=7, stream="encoder.0")
     local = wi.he_normal((2048, 512), seed=7, stream="encoder.0")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,

@@ -31,12 +31,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _extras import TEST, missing
 
 import weightinit as wi
 import weightinit._files as files
 from weightinit.cli import main as cli_main
 
-safetensors = pytest.importorskip("safetensors", reason="pip install -e '.[test]'")
+safetensors = pytest.importorskip("safetensors", reason=missing("safetensors", TEST))
 from safetensors import safe_open  # noqa: E402
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file semantics and signals")

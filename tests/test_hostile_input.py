@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _extras import missing
 
 import weightinit as wi
 import weightinit.torch as wit
@@ -41,7 +42,7 @@ try:
 except ImportError:  # pragma: no cover - depends on the environment
     torch = None
 
-needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed")
+needs_torch = pytest.mark.skipif(torch is None, reason=missing("torch"))
 
 S = (4, 5)                 # the shape of every `out` below
 F32, F64 = np.float32, np.float64

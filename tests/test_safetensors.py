@@ -9,11 +9,12 @@ import textwrap
 
 import numpy as np
 import pytest
+from _extras import TEST, missing
 
 import weightinit as wi
 from weightinit.safetensors import _windows
 
-safetensors = pytest.importorskip("safetensors", reason="safetensors not installed")
+safetensors = pytest.importorskip("safetensors", reason=missing("safetensors", TEST))
 from safetensors import safe_open  # noqa: E402
 
 SPECS = {
@@ -59,7 +60,7 @@ def test_numpy_reads_back_every_tensor_bit_for_bit(written):
 
 
 def test_torch_reads_back_bfloat16_and_others(written):
-    torch = pytest.importorskip("torch", reason="torch not installed")
+    torch = pytest.importorskip("torch", reason=missing("torch"))
     with safe_open(str(written), "pt") as f:
         w = f.get_tensor("encoder.0.weight")
         assert w.dtype == torch.bfloat16
