@@ -132,7 +132,8 @@ def test_sigint_leaves_no_file_and_no_temporary(tmp_path):
     env = dict(os.environ, WEIGHTINIT_ISA="scalar")
     child = subprocess.Popen([sys.executable, "-m", "weightinit", "init",
                               str(_spec_file(tmp_path, doc)), "-o", str(out), "--threads", "1",
-                              "--quiet"], env=env, stderr=subprocess.PIPE, text=True)
+                              "--quiet"], env=env, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 30
     while not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):
         assert time.monotonic() < deadline and child.poll() is None, "never started writing"
