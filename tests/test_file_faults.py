@@ -317,47 +317,79 @@ def test_two_processes_saving_to_one_path(tmp_path, suffix):
 
 # -- SIGKILL --------------------------------------------------------------------------------
 
+PACED_CHILD = textwrap.dedent("""
+    # The CLI, with every positioned write reported on stdout and held until
+    # the parent answers on stdin: the parent kills it at an exact point.
+    import os, sys
+    import weightinit._npy as npy
+    import weightinit.safetensors as st
+    from weightinit._files import pwrite_all
+    st._WINDOW_BYTES = 1 << 20
+    def paced(fd, data, offset):
+        pwrite_all(fd, data, offset)
+        os.write(1, b"w")
+        os.read(0, 1)
+    st.pwrite_all = npy.pwrite_all = paced
+    from weightinit.cli import main
+    sys.exit(main(sys.argv[1:]))
+""")
+
+
 @posix_only
 @pytest.mark.parametrize("suffix", [".safetensors", ".npy"])
 def test_sigkill_at_random_points_leaves_no_file_under_the_final_name(tmp_path, suffix):
-    """Six kills at seeded random times during a run of about 1.5 s: the
-    final name holds nothing or the complete file (a kill after
-    publication); any leftover is a temporary with the documented pattern."""
-    rng = random.Random(20240917 + len(suffix))
-    spec = {"seed": 3, "tensors": {f"layer{i}": {"shape": [1024, 1024], "init": "he_normal"}
+    """SIGKILL at 8 seeded random points of a write (before the first write,
+    or right after write k of the header and the 1 MiB windows): nothing
+    under the final name, at most a temporary with the documented pattern.
+    A run let through to the end gives the complete file."""
+    spec = {"seed": 3, "tensors": {f"layer{i}": {"shape": [256, 1024], "init": "he_normal"}
                                    for i in range(16)}}
     spec_path = tmp_path / "spec.json"
     spec_path.write_text(json.dumps(spec))
-    env = dict(os.environ, WEIGHTINIT_ISA="scalar")
-    outcomes = []
-    for run in range(6):
+    writes = 17 if suffix == ".safetensors" else 9        # the header, then 1 MiB windows
+
+    def start(out):
+        if suffix == ".npy":
+            argv = ["tensor", "he_normal", "--shape", "2048", "1024", "--seed", "3", "-o", str(out)]
+        else:
+            argv = ["init", str(spec_path), "-o", str(out)]
+        return subprocess.Popen([sys.executable, "-c", PACED_CHILD, *argv, "--quiet"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, bufsize=0)
+
+    rng = random.Random(20240917 + len(suffix))
+    points = sorted(rng.sample(range(-1, writes), 8))
+    for run, point in enumerate(points):
         folder = tmp_path / f"run{run}"
         folder.mkdir()
         out = folder / f"big{suffix}"
-        if suffix == ".npy":
-            argv = ["tensor", "he_normal", "--shape", "16384", "1024", "--seed", "3", "-o", str(out)]
+        child = start(out)
+        if point < 0:
+            time.sleep(rng.uniform(0.0, 0.3))                 # during start-up
         else:
-            argv = ["init", str(spec_path), "-o", str(out)]
-        child = subprocess.Popen([sys.executable, "-m", "weightinit", *argv, "--threads", "1",
-                                  "--quiet"], env=env, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.2, 1.6))   # a run takes about 1.5 s (0.4 s of it start-up)
+            for _ in range(point):
+                assert child.stdout.read(1) == b"w"
+                child.stdin.write(b"k")
+            assert child.stdout.read(1) == b"w"               # write point + 1 is done
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
-        leftovers = [p.name for p in folder.iterdir() if p.name != out.name]
-        for name in leftovers:
-            assert name.startswith(f".{out.name}.weightinit-") and name.endswith(".tmp"), name
-        if out.exists():
-            outcomes.append("complete")
-            if suffix == ".npy":
-                np.testing.assert_array_equal(np.load(out), wi.he_normal((16384, 1024), seed=3))
-            else:
-                with safe_open(str(out), "np") as f:
-                    assert sorted(f.keys()) == sorted(spec["tensors"])
-                    np.testing.assert_array_equal(f.get_tensor("layer15"),
-                                                  wi.he_normal((1024, 1024), seed=3, stream="layer15"))
-        else:
-            outcomes.append("none")
-    assert "none" in outcomes, f"never killed mid-write: {outcomes}"
+        assert not os.path.lexists(out), f"killed at point {point}: a file under the final name"
+        for p in folder.iterdir():
+            assert p.name.startswith(f".{out.name}.weightinit-") and p.name.endswith(".tmp"), p
+
+    out = tmp_path / f"whole{suffix}"
+    child = start(out)
+    for _ in range(writes):
+        assert child.stdout.read(1) == b"w"
+        child.stdin.write(b"k")
+    assert child.wait(timeout=60) == 0
+    if suffix == ".npy":
+        np.testing.assert_array_equal(np.load(out), wi.he_normal((2048, 1024), seed=3))
+    else:
+        with safe_open(str(out), "np") as f:
+            assert sorted(f.keys()) == sorted(spec["tensors"])
+            np.testing.assert_array_equal(f.get_tensor("layer15"),
+                                          wi.he_normal((256, 1024), seed=3, stream="layer15"))
 
 
 # -- sizes that cannot be files -------------------------------------------------------------
