@@ -8,11 +8,12 @@ import time
 
 import numpy as np
 import pytest
+from _extras import TEST, missing
 
 import weightinit as wi
 from weightinit.cli import main
 
-safetensors = pytest.importorskip("safetensors", reason="safetensors not installed")
+safetensors = pytest.importorskip("safetensors", reason=missing("safetensors", TEST))
 from safetensors import safe_open  # noqa: E402
 
 SPEC = {"seed": 4, "tensors": {
@@ -131,7 +132,8 @@ def test_sigint_leaves_no_file_and_no_temporary(tmp_path):
     env = dict(os.environ, WEIGHTINIT_ISA="scalar")
     child = subprocess.Popen([sys.executable, "-m", "weightinit", "init",
                               str(_spec_file(tmp_path, doc)), "-o", str(out), "--threads", "1",
-                              "--quiet"], env=env, stderr=subprocess.PIPE, text=True)
+                              "--quiet"], env=env, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 30
     while not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):
         assert time.monotonic() < deadline and child.poll() is None, "never started writing"
@@ -142,3 +144,98 @@ def test_sigint_leaves_no_file_and_no_temporary(tmp_path):
     assert child.returncode != 0
     assert "interrupted" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.json"]
+
+
+def test_main_job_keeps_an_existing_output_and_says_how_to_rerun(tmp_path, monkeypatch, capsys):
+    """``python -m weightinit`` overwrote gpt_1.3b.safetensors although the
+    README says files are kept unless --force."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gpt_1.3b.safetensors").write_bytes(b"last week's run")
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("weightinit: error: gpt_1.3b.safetensors exists and is kept")
+    assert "python -m weightinit --force" in err
+    assert (tmp_path / "gpt_1.3b.safetensors").read_bytes() == b"last week's run"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gpt_1.3b.safetensors"]
+
+
+def test_main_job_force_option_reaches_the_writer(tmp_path, monkeypatch):
+    import weightinit.cli as cli
+    calls = []
+    monkeypatch.setattr(cli, "init_model", lambda *a, **k: calls.append((a, k)) or 0)
+    assert main(["--force"]) == 0 and main([]) == 0
+    assert [k["force"] for _, k in calls] == [True, False]
+    assert calls[0][0] == ("gpt_1.3b", "gpt_1.3b.safetensors")
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"weightinit {wi.__version__}"
+
+
+def test_list_shows_initializers_with_defaults_and_the_shipped_specs(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "variance_scaling   scale=1.0, mode='fan_in', distribution='truncated_normal'" in out
+    assert "random_uniform     minval=-0.05, maxval=0.05" in out
+    assert "kaiming_normal" in out and "(= he_normal)" in out
+    assert "gpt_1.3b           292 tensors, 1,315,819,520 parameters" in out
+    assert "mlp_small" in out
+
+
+@pytest.mark.parametrize("argv,field", [
+    (["init", "mlp_small", "-o", "m.npy"], "-o/--output must end in .safetensors"),
+    (["tensor", "zeros", "--shape", "4", "-o", "m.pt"], "must end in .npy or .safetensors"),
+    (["tensor", "he_norml", "--shape", "4", "-o", "m.npy"], "did you mean 'he_normal'?"),
+    (["init", "gpt_13b", "-o", "m.safetensors"], "did you mean 'gpt_1.3b'?"),
+    (["tensor", "zeros", "--shape", "4", "-o", "m.npy", "--stream", "\u00b2"], "--stream"),
+    (["tensor", "zeros", "--shape", "4", "-o", "m.safetensors", "--stream", "7"], "--stream"),
+])
+def test_errors_name_the_field_exit_2_and_write_nothing(tmp_path, monkeypatch, capsys, argv, field):
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main(argv)
+    except SystemExit as done:        # argparse's usage errors
+        code = done.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "weightinit: error: " in err and field in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_int_stream_goes_to_npy_and_names_to_safetensors(tmp_path):
+    npy = tmp_path / "w.npy"
+    assert main(["tensor", "he_normal", "--shape", "6", "5", "--stream", "7", "--seed", "1",
+                 "-o", str(npy), "--quiet"]) == 0
+    np.testing.assert_array_equal(np.load(npy), wi.he_normal((6, 5), seed=1, stream=7))
+    st = tmp_path / "w.safetensors"
+    assert main(["tensor", "he_normal", "--shape", "6", "5", "--seed", "1", "-o", str(st),
+                 "--quiet"]) == 0
+    with safe_open(str(st), "np") as f:     # the tensor's name, and so its stream, is the stem
+        np.testing.assert_array_equal(f.get_tensor("w"), wi.he_normal((6, 5), seed=1, stream="w"))
+
+
+NO_TRACEBACK = [
+    ["init", "spec.json", "-o", "m.safetensors"],                    # RecursionError before
+    ["tensor", "he_normal", "--shape", "4", "-o", "w.npy", "--stream", "\u00b2"],   # ValueError
+    ["init", "shape4.json", "-o", "m.safetensors"],                  # TypeError after writing
+    ["init", "mlp_small", "-o", "no/such/folder/m.safetensors"],      # OSError
+    ["init", "mlp_small", "-o", "adir.safetensors"],                 # the target is a folder
+]
+
+
+@pytest.mark.parametrize("argv", NO_TRACEBACK, ids=["deep-json", "stream-superscript", "shape-int",
+                                                    "missing-folder", "target-is-folder"])
+def test_the_command_never_shows_a_traceback(tmp_path, argv):
+    (tmp_path / "spec.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "shape4.json").write_text('{"seed": 0, "tensors": {"w": {"shape": 4, "init": "zeros"}}}')
+    (tmp_path / "adir.safetensors").mkdir()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    done = subprocess.run([sys.executable, "-m", "weightinit", *argv], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("weightinit: error: ") or "\nweightinit: error: " in done.stderr
+    assert done.returncode == (1 if "folder" in done.stderr else 2), done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -34,10 +34,17 @@ CHILD = textwrap.dedent("""
 """)
 
 
+def default_sigint():
+    """In the child: SIGINT as a terminal sends it. A shell's background job
+    inherits it ignored, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name != "posix", reason="POSIX signals")
 def test_sigint_stops_a_long_fill_within_a_second():
     env = dict(os.environ, WEIGHTINIT_ISA="scalar")
-    child = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True, env=env)
+    child = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True, env=env,
+                             preexec_fn=default_sigint)
     try:
         assert child.stdout.readline().strip() == "start"
         time.sleep(0.5)

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _extras import missing
 
 import weightinit as wi
 import weightinit.torch as wit
@@ -41,7 +42,7 @@ try:
 except ImportError:  # pragma: no cover - depends on the environment
     torch = None
 
-needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed")
+needs_torch = pytest.mark.skipif(torch is None, reason=missing("torch"))
 
 S = (4, 5)                 # the shape of every `out` below
 F32, F64 = np.float32, np.float64
@@ -133,6 +134,57 @@ def t_conv():
     return t_sentinel((6, 4, 3))
 
 
+class _ShapeLiar(np.ndarray):
+    """An ndarray subclass whose ``shape`` claims S while its buffer holds 2
+    elements: writes must be sized from the buffer, not from the claim."""
+
+    @property
+    def shape(self):
+        return S
+
+
+def shape_liar(dtype=F32):
+    """Two elements of a sentinel-filled (4, 5) array, claiming shape S."""
+    base = np.full(S, SENTINEL, dtype)
+    return base.reshape(-1)[:2].view(_ShapeLiar), _np_bytes(base)
+
+
+def t_neg_view():
+    """A lazy negation view: its memory holds -values."""
+    base = torch.full(S, SENTINEL)
+    return base._neg_view(), _torch_bytes(base)
+
+
+def t_freed():
+    """A tensor whose storage was freed with resize_(0), as FSDP does."""
+    t = torch.full(S, SENTINEL)
+    t.untyped_storage().resize_(0)
+    return t, lambda: bytes(t.untyped_storage().nbytes())
+
+
+def t_fake():
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    with FakeTensorMode():
+        t = torch.empty(S)
+    return t, lambda: b""
+
+
+def t_nested():
+    parts = [torch.full((2, 5), SENTINEL), torch.full((3, 5), SENTINEL)]
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # "nested tensors are a prototype"
+        t = torch.nested.nested_tensor(parts)
+    return t, lambda: b"".join(x.numpy().tobytes() for x in t.unbind())
+
+
+class _IndexRaises:
+    """A shape element whose ``__index__`` fails with an unrelated error."""
+
+    def __index__(self):
+        return 1 // 0
+
+
 # -- the CLI ---------------------------------------------------------------------
 
 EXIT2 = "exit code 2"      # expected outcome of a CLI row
@@ -151,6 +203,9 @@ class Cli:
 
     def setup(self, folder):
         for name, content in self.files.items():
+            if isinstance(content, bytes):
+                Path(folder, name).write_bytes(content)
+                continue
             text = content if isinstance(content, str) else json.dumps(content)
             Path(folder, name).write_text(text)
 
@@ -651,6 +706,213 @@ CASES = [
     case("save_safetensors-threads-0", F,
          lambda o: wi.save_safetensors("m.safetensors", spec(), seed=0, threads=0), ValueError,
          r"threads"),
+]
+
+CASES += [
+    # ---- found by probing (issue 9): errors that were not TypeError/ValueError -------
+    case("he_normal-shape-2**31x2**31-bytes-overflow", K,
+         lambda o: wi.he_normal((2**31, 2**31), seed=0), ValueError, r"shape .* bytes"),
+    case("random_normal-shape-2**62-bfloat16-bytes", K,
+         lambda o: wi.random_normal((2**62,), seed=0, dtype="bfloat16"), ValueError,
+         r"shape .*bfloat16 needs"),
+    case("zeros-shape-2**31x2**31-bytes-overflow", K, lambda o: wi.zeros((2**31, 2**31)),
+         ValueError, r"shape .* bytes"),
+    case("Generator.random-size-2**62-bfloat16-bytes", G,
+         lambda o: wi.Generator(0).random(2**62, "bfloat16"), ValueError, r"shape .*bfloat16"),
+    case("constant-value-2**64-uint64", K,
+         lambda o: wi.constant(S, 2**64, dtype="uint64", out=o), ValueError,
+         r"value must be exactly representable in uint64", lambda: sentinel(dtype=np.uint64)),
+    case("orthogonal-workspace-beyond-memory", K, lambda o: wi.orthogonal((2**20, 2**20), seed=0),
+         ValueError, r"orthogonal of shape \(1048576, 1048576\).*workspace"),
+    case("orthogonal-small-region-of-a-huge-matrix", K,
+         lambda o: wi.orthogonal((2**20, 2**20), seed=0, region=(slice(0, 4), slice(0, 5)),
+                                 out=o), ValueError, r"workspace", sentinel),
+    case("he_normal-shape-element-index-raises", K,
+         lambda o: wi.he_normal((_IndexRaises(), 5), seed=0, out=o), TypeError,
+         r"shape must contain ints.*ZeroDivisionError", sentinel),
+    # ---- accepted but wrong (issue 9) ------------------------------------------------
+    case("he_normal-shape-dict", K, lambda o: wi.he_normal({4: 0, 5: 0}, seed=0, out=o),
+         TypeError, r"shape must be an int or a sequence of ints .*got dict", sentinel),
+    case("he_normal-shape-set", K, lambda o: wi.he_normal({4, 5}, seed=0, out=o), TypeError,
+         r"shape .*got set", sentinel),
+    case("he_normal-shape-bytes", K, lambda o: wi.he_normal(b"\x04\x05", seed=0, out=o),
+         TypeError, r"shape .*got bytes", sentinel),
+    case("zeros-shape-frozenset", K, lambda o: wi.zeros(frozenset({4, 5}), out=o), TypeError,
+         r"shape .*frozenset", sentinel),
+    case("Generator.random-size-dict", G, lambda o: wi.Generator(0).random({4: 0, 5: 0}, F32, o),
+         TypeError, r"size .*dict", sentinel),
+    case("he_normal-region-start-True", K,
+         lambda o: wi.he_normal((8, 5), seed=0, region=(slice(True, 5),), out=o), TypeError,
+         r"region slices must have int bounds", sentinel),
+    case("he_normal-region-stop-False", K,
+         lambda o: wi.he_normal(S, seed=0, region=(slice(0, 4), slice(0, False)), out=o),
+         TypeError, r"region .*int bounds", sentinel),
+    case("zeros-region-step-True", K,
+         lambda o: wi.zeros(S, region=(slice(0, 4, True),), out=o), TypeError,
+         r"region .*int bounds", sentinel),
+    case("constant-300-into-int8", K, lambda o: wi.constant(S, 300, dtype="int8", out=o),
+         ValueError, r"value must be exactly representable in int8 \(integers in \[-128, 127\]\); "
+                     r"got 300", lambda: sentinel(dtype=np.int8)),
+    case("constant-nan-into-int32", K, lambda o: wi.constant(S, float("nan"), dtype="int32"),
+         ValueError, r"value .*int32.*nan"),
+    case("constant-inf-into-int64-out", K, lambda o: wi.constant(S, float("inf"), out=o),
+         ValueError, r"value .*int64.*inf", lambda: sentinel(dtype=np.int64)),
+    case("constant-minus-1-into-uint8", K, lambda o: wi.constant(S, -1, dtype=np.uint8),
+         ValueError, r"value .*uint8"),
+    case("constant-1.5-into-int16", K, lambda o: wi.constant(S, 1.5, dtype="int16"), ValueError,
+         r"value .*int16.*1\.5"),
+    case("constant-2-into-bool", K, lambda o: wi.constant(S, 2, dtype=bool), ValueError,
+         r"value .*bool"),
+    case("identity-gain-300-into-int8-out", K,
+         lambda o: wi.identity((4, 4), gain=300, out=o), ValueError,
+         r"gain must be exactly representable in int8", lambda: sentinel((4, 4), np.int8)),
+    case("Constant-300-called-with-int8", C, lambda o: wi.Constant(300)(S, dtype="int8"),
+         ValueError, r"value .*int8"),
+    case("he_normal-out-shape-lies-about-its-buffer", K,
+         lambda o: wi.he_normal(S, seed=0, out=o), ValueError, r"out's buffer holds 8 bytes",
+         shape_liar),
+    case("constant-out-shape-lies-about-its-buffer", K, lambda o: wi.constant(S, 1.0, out=o),
+         ValueError, r"out's buffer holds 2 items", shape_liar),
+    case("Generator.random-out-shape-lies-about-its-buffer", G,
+         lambda o: wi.Generator(0).random(S, F32, o), ValueError, r"out's buffer", shape_liar),
+    case("torch.normal_-ndarray-shape-lies-about-its-buffer", T,
+         lambda o: wit.normal_(o, seed=0), ValueError, r"buffer", shape_liar),
+    # ---- messages that did not name the argument (issue 9) -----------------------------
+    case("variance_scaling-scale-5e-324-uniform", K,
+         lambda o: wi.variance_scaling(S, scale=5e-324, distribution="uniform", seed=0, out=o),
+         ValueError, r"^scale is too small", sentinel),
+    case("variance_scaling-scale-tiny-over-huge-fan", K,
+         lambda o: wi.variance_scaling(S, scale=1e-300, fan_in=10**300, seed=0, out=o),
+         ValueError, r"^scale is too small", sentinel),
+    case("HeUniform-fan_in-beyond-limit-underflow", C,
+         lambda o: wi.VarianceScaling(5e-324, distribution="uniform", seed=0)(S, out=o),
+         ValueError, r"scale", sentinel),
+    case("random_uniform-bounds-one-float32-subnormal-apart", K,
+         lambda o: wi.random_uniform(S, 0.0, 2.225073858507e-311, seed=0, out=o), ValueError,
+         r"minval and maxval must be distinct in float32", sentinel),
+    case("Generator.uniform-bounds-equal-in-float32", G,
+         lambda o: wi.Generator(0).uniform(1.0, 1.0 + 1e-9, S, "bfloat16"), ValueError,
+         r"low and high must be distinct in float32"),
+    case("torch.uniform_-bounds-equal-in-float32", T,
+         lambda o: wit.uniform_(o, 1.0, 1.0 + 1e-9, seed=0), ValueError, r"a and b .*distinct",
+         sentinel),
+    case("he_normal-dtype-list", K, lambda o: wi.he_normal(S, seed=0, dtype=["float32"], out=o),
+         TypeError, r"dtype must be one of .*; got \['float32'\]", sentinel),
+    case("zeros-dtype-dict", K, lambda o: wi.zeros(S, dtype={}), TypeError,
+         r"dtype must be one of .*; got \{\}"),
+    # ---- torch tensors whose NumPy view would lie (issue 9) ------------------------------
+    case("torch.normal_-tensor-negative-bit-view", T, lambda o: wit.normal_(o, seed=0), ValueError,
+         r"negative bit", t_neg_view, torch=True),
+    case("torch.zeros_-tensor-negative-bit-view", T, lambda o: wit.zeros_(o), ValueError,
+         r"negative bit", t_neg_view, torch=True),
+    case("torch.kaiming_uniform_-tensor-storage-freed", T,
+         lambda o: wit.kaiming_uniform_(o, seed=0), ValueError,
+         r"storage holds 0 bytes .*resize_\(0\)", t_freed, torch=True),
+    case("torch.ones_-tensor-storage-freed", T, lambda o: wit.ones_(o), ValueError,
+         r"storage holds 0 bytes", t_freed, torch=True),
+    case("torch.normal_-fake-tensor", T, lambda o: wit.normal_(o, seed=0), TypeError,
+         r"tensor of type FakeTensor has no CPU memory", t_fake, torch=True),
+    case("torch.xavier_uniform_-nested-tensor", T, lambda o: wit.xavier_uniform_(o, seed=0),
+         TypeError, r"tensor must be a dense .*nested", t_nested, torch=True),
+]
+
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+CASES += [
+    # ---- the CLI (issue 9): tracebacks before, now exit 2 naming the file or field ---------
+    case("cli-tensor-stream-superscript-two", X,
+         Cli("tensor", "he_normal", "--shape", "4", "-o", "w.npy", "--stream", "\u00b2"), EXIT2,
+         r"weightinit: error: argument --stream: must be an int in ASCII digits"),
+    case("cli-init-spec-nested-too-deeply", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files={"spec.json": DEEP_JSON}), EXIT2,
+         r"spec.json: nested too deeply"),
+    case("cli-init-spec-shape-int", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files=spec_file(shape=4)), EXIT2,
+         r"tensors\['w'\].shape must be a list of ints"),
+    case("cli-init-spec-duplicate-tensor-name", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files={"spec.json":
+             '{"seed": 0, "tensors": {"w": {"shape": [4], "init": "zeros"}, '
+             '"w": {"shape": [5], "init": "ones"}}}'}), EXIT2, r"spec.json: duplicate key 'w'"),
+    case("cli-init-spec-duplicate-field", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files={"spec.json":
+             '{"seed": 0, "tensors": {"w": {"shape": [4], "shape": [5], "init": "zeros"}}}'}),
+         EXIT2, r"duplicate key 'shape'"),
+    case("cli-init-spec-not-utf8", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files={"spec.json": b'{"seed": \xff}'}), EXIT2,
+         r"spec.json: not (valid JSON|UTF-8)"),
+    case("cli-init-spec-tensor-named-__metadata__", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files={"spec.json": {"seed": 0, "tensors": {
+             "__metadata__": {"shape": [2], "init": "zeros"}}}}), EXIT2,
+         r"'__metadata__' is reserved"),
+    case("cli-init-spec-nan-constant", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files={"spec.json":
+             '{"seed": 0, "tensors": {"w": {"shape": [2], "init": {"name": "constant", '
+             '"value": NaN}}}}'}), EXIT2, r"tensors\['w'\].init: parameters must be JSON values "
+                                         r"with finite numbers"),
+    case("cli-init-spec-dtype-list", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files=spec_file(dtype=["float32"])), EXIT2,
+         r"tensors\['w'\].dtype must be one of"),
+    case("cli-init-output-npy-suffix", X, Cli("init", "mlp_small", "-o", "x.npy"), EXIT2,
+         r"-o/--output must end in .safetensors"),
+    case("cli-init-misspelled-spec", X, Cli("init", "mlp_smal", "-o", "m.safetensors"), EXIT2,
+         r"did you mean 'mlp_small'\?"),
+    case("cli-init-misspelled-initializer", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files=spec_file(init="he_norml")), EXIT2,
+         r"tensors\['w'\].init .*'he_norml' \(did you mean 'he_normal'\?\)"),
+    case("cli-tensor-misspelled-initializer", X,
+         Cli("tensor", "glorot_unifrom", "--shape", "4", "-o", "w.npy"), EXIT2,
+         r"did you mean 'glorot_uniform'\?.*he_normal"),
+    case("cli-tensor-misspelled-field-in-spec", X,
+         Cli("init", "spec.json", "-o", "m.safetensors", files=spec_file(dtpye="float32")), EXIT2,
+         r"unknown fields \['dtpye'\] \(did you mean 'dtype'\?\)"),
+    case("cli-tensor-int-stream-into-safetensors", X,
+         Cli("tensor", "he_normal", "--shape", "4", "-o", "w.safetensors", "--stream", "3"), EXIT2,
+         r"--stream must be a name for a .safetensors output"),
+    case("cli-tensor-shape-2**62-npy-bytes", X,
+         Cli("tensor", "zeros", "--shape", 2**62, "-o", "w.npy"), EXIT2, r"more than a file can hold"),
+    case("cli-tensor-huge-orthogonal", X,
+         Cli("tensor", "orthogonal", "--shape", 2**20, 2**20, "-o", "w.npy"), EXIT2, r"workspace"),
+    case("cli-usage-error-prefix", X, Cli("tensor", "he_normal", "-o", "w.npy"), EXIT2,
+         r"weightinit: error: the following arguments are required: --shape"),
+    # ---- save_safetensors (issue 9) ------------------------------------------------------
+    case("save_safetensors-tensor-named-__metadata__", F,
+         lambda o: wi.save_safetensors("m.safetensors", {"__metadata__": GOOD_SPEC["w"]}, seed=0),
+         ValueError, r"tensors\['__metadata__'\]: the name '__metadata__' is reserved"),
+    case("save_safetensors-metadata-list-of-pairs", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(), seed=0, metadata=[("a", "b")]),
+         TypeError, r"metadata must be a mapping of str to str; got list"),
+    case("save_safetensors-metadata-int-value", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(), seed=0, metadata={"a": 1}),
+         TypeError, r"metadata must map str to str"),
+    case("save_safetensors-metadata-overrides-seed", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(), seed=0,
+                                       metadata={"weightinit.seed": "5"}), ValueError,
+         r"metadata key 'weightinit.seed' is written by weightinit"),
+    case("save_safetensors-nan-constant", F,
+         lambda o: wi.save_safetensors("m.safetensors",
+                                       spec(init={"name": "constant", "value": float("nan")}),
+                                       seed=0), ValueError, r"finite numbers"),
+    case("save_safetensors-dtype-list", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(dtype=["bfloat16"]), seed=0),
+         ValueError, r"tensors\['w'\].dtype must be one of"),
+    case("save_safetensors-dtype-dict", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(dtype={"x": 1}), seed=0),
+         ValueError, r"tensors\['w'\].dtype"),
+    case("save_safetensors-shape-int", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(shape=4), seed=0), ValueError,
+         r"shape must be a list of ints"),
+    case("save_safetensors-shape-dict", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(shape={"a": 4}), seed=0), ValueError,
+         r"shape must be a list of ints"),
+    case("save_safetensors-huge-orthogonal", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(init="orthogonal",
+                                                             shape=[2**20, 2**20]), seed=0),
+         ValueError, r"orthogonal .*workspace"),
+    case("save_safetensors-file-beyond-2**63-bytes", F,
+         lambda o: wi.save_safetensors("m.safetensors", spec(shape=[2**61]), seed=0),
+         ValueError, r"more than a file can hold"),
+    case("save_safetensors-path-is-a-folder", F,
+         lambda o: wi.save_safetensors(".", spec(), seed=0), OSError, r"is a folder"),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES), "duplicate case ids"

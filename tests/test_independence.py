@@ -16,10 +16,11 @@ import math
 
 import numpy as np
 import pytest
+from _extras import TEST, missing
 
 import weightinit as wi
 
-stats = pytest.importorskip("scipy.stats", reason="statistics tests need scipy")
+stats = pytest.importorskip("scipy.stats", reason=missing("scipy", TEST))
 
 N = 4 * 10**6           # elements per correlation (a multiple of 4: whole blocks)
 N_BITS = 10**7          # words for the bit balance

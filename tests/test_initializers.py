@@ -7,7 +7,7 @@ import pytest
 import weightinit as wi
 from weightinit import initializers as inits
 
-ml_dtypes = pytest.importorskip("ml_dtypes", reason="bfloat16 needs ml_dtypes")
+import ml_dtypes  # noqa: E402 - a dependency of weightinit
 BF16 = np.dtype(ml_dtypes.bfloat16)
 C = 0.87962566103423978
 

@@ -9,7 +9,7 @@ import pytest
 import weightinit as wi
 from weightinit import _fill
 
-ml_dtypes = pytest.importorskip("ml_dtypes", reason="bfloat16 needs ml_dtypes")
+import ml_dtypes  # noqa: E402 - a dependency of weightinit
 BF16 = np.dtype(ml_dtypes.bfloat16)
 
 DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64),

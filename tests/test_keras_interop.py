@@ -5,10 +5,11 @@ import os
 
 import numpy as np
 import pytest
+from _extras import missing
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
-pytest.importorskip("torch", reason="the Keras tests run on the torch backend: pip install torch")
-keras = pytest.importorskip("keras", reason="keras is not installed (pip install keras)")
+pytest.importorskip("torch", reason=missing("torch (the Keras tests run on its backend)"))
+keras = pytest.importorskip("keras", reason=missing("keras"))
 
 import weightinit as wi  # noqa: E402
 

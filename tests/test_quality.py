@@ -25,11 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from _extras import TEST, missing
 
 import weightinit as wi
 
-stats = pytest.importorskip("scipy.stats", reason="statistics tests need scipy")
-special = pytest.importorskip("scipy.special", reason="statistics tests need scipy")
+stats = pytest.importorskip("scipy.stats", reason=missing("scipy", TEST))
+special = pytest.importorskip("scipy.special", reason=missing("scipy", TEST))
 
 N = 10**7
 P_MIN = 1e-4          # p-value floor of KS, AD, chi-square and the binomial counts

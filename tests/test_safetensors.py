@@ -9,11 +9,12 @@ import textwrap
 
 import numpy as np
 import pytest
+from _extras import TEST, missing
 
 import weightinit as wi
 from weightinit.safetensors import _windows
 
-safetensors = pytest.importorskip("safetensors", reason="safetensors not installed")
+safetensors = pytest.importorskip("safetensors", reason=missing("safetensors", TEST))
 from safetensors import safe_open  # noqa: E402
 
 SPECS = {
@@ -59,7 +60,7 @@ def test_numpy_reads_back_every_tensor_bit_for_bit(written):
 
 
 def test_torch_reads_back_bfloat16_and_others(written):
-    torch = pytest.importorskip("torch", reason="torch not installed")
+    torch = pytest.importorskip("torch", reason=missing("torch"))
     with safe_open(str(written), "pt") as f:
         w = f.get_tensor("encoder.0.weight")
         assert w.dtype == torch.bfloat16
@@ -187,3 +188,107 @@ def test_peak_rss_stays_far_below_model_size(tmp_path):
     grown_mib = int(out.stdout.strip())
     assert grown_mib < 64, f"peak RSS grew by {grown_mib} MiB for a 256 MiB model"
     assert os.path.getsize(tmp_path / "m.safetensors") > 256 * 2**20
+
+
+def _strict_json(text):
+    def refuse(constant):
+        raise ValueError(f"not strict JSON: {constant}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_metadata_is_strict_json_and_records_the_stream_version(written):
+    from weightinit._stream import STREAM_VERSION
+    with safe_open(str(written), "np") as f:
+        meta = f.metadata()
+    assert meta["weightinit.stream"] == str(STREAM_VERSION)
+    header_len = int.from_bytes(written.read_bytes()[:8], "little")
+    _strict_json(written.read_bytes()[8:8 + header_len])       # the whole header
+    _strict_json(meta["weightinit.specs"])
+
+
+def test_nan_parameter_is_refused_not_written_as_bare_nan(tmp_path):
+    """A NaN constant was recorded as bare ``NaN`` in weightinit.specs."""
+    with pytest.raises(ValueError, match=r"tensors\['c'\].init: parameters must be JSON values"):
+        wi.save_safetensors(tmp_path / "m.safetensors",
+                            {"c": {"shape": [3], "init": {"name": "constant", "value": float("nan")}}},
+                            seed=0)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_numpy_scalar_parameters_are_recorded_as_numbers(tmp_path):
+    path = tmp_path / "m.safetensors"
+    wi.save_safetensors(path, {"w": {"shape": [4, 4], "init": {"name": "random_normal",
+                                                              "stddev": np.float32(0.5)}}}, seed=0)
+    with safe_open(str(path), "np") as f:
+        assert json.loads(f.metadata()["weightinit.specs"])["w"]["init"]["stddev"] == 0.5
+
+
+@pytest.mark.parametrize("seq", [np.random.SeedSequence(12345),
+                                 np.random.SeedSequence([1, 2, 3]),
+                                 np.random.SeedSequence(7).spawn(2)[1]])
+def test_seed_sequence_is_recorded_as_its_entropy(tmp_path, seq):
+    """It was recorded as its multi-line repr. Now weightinit.seed is the
+    entropy and weightinit.seed_sequence rebuilds the sequence exactly."""
+    path = tmp_path / "m.safetensors"
+    wi.save_safetensors(path, {"w": {"shape": [8, 8], "init": "he_normal"}}, seed=seq)
+    with safe_open(str(path), "np") as f:
+        meta = f.metadata()
+        got = f.get_tensor("w")
+    assert json.loads(meta["weightinit.seed"]) == seq.entropy
+    rebuilt = np.random.SeedSequence(**json.loads(meta["weightinit.seed_sequence"]))
+    np.testing.assert_array_equal(got, wi.he_normal((8, 8), seed=rebuilt, stream="w"))
+    np.testing.assert_array_equal(got, wi.he_normal((8, 8), seed=seq, stream="w"))
+
+
+def test_user_metadata_is_kept_and_may_be_any_mapping(tmp_path):
+    import types
+    path = tmp_path / "m.safetensors"
+    wi.save_safetensors(path, {"w": {"shape": [2], "init": "ones"}}, seed=0,
+                        metadata=types.MappingProxyType({"author": "me", "run": "7"}))
+    with safe_open(str(path), "np") as f:
+        assert f.metadata()["author"] == "me" and f.metadata()["weightinit.seed"] == "0"
+
+
+def test_reserved_tensor_name_is_refused(tmp_path):
+    """A tensor named __metadata__ replaced the file's metadata: the save
+    reported success and the file could not be read."""
+    with pytest.raises(ValueError, match=r"tensors\['__metadata__'\]: .*reserved"):
+        wi.save_safetensors(tmp_path / "m.safetensors",
+                            {"w": SPECS["line"], "__metadata__": SPECS["line"]}, seed=0)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_header_over_the_readers_100_mb_is_refused_before_writing(tmp_path):
+    """The safetensors reader refuses a header over 100,000,000 bytes; such a
+    file was written and could not be read. A 50 MB tensor name (recorded
+    twice: as the key and in weightinit.specs) makes one."""
+    from weightinit.safetensors import _MAX_HEADER_BYTES
+    assert _MAX_HEADER_BYTES == 100_000_000
+    name = "x" * 50_000_000
+    with pytest.raises(ValueError, match=r"header would be 100,000,\d{3} bytes, more than the "
+                                         r"100,000,000"):
+        wi.save_safetensors(tmp_path / "m.safetensors", {name: {"shape": [1], "init": "zeros"}},
+                            seed=0)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_spec_file_with_a_duplicate_tensor_name_is_refused(tmp_path):
+    """json.load keeps the last of two equal keys: one tensor silently lost."""
+    from weightinit.safetensors import load_spec_file
+    path = tmp_path / "spec.json"
+    path.write_text('{"seed": 0, "tensors": {"w": {"shape": [2], "init": "zeros"},'
+                    ' "w": {"shape": [3], "init": "ones"}}}')
+    with pytest.raises(ValueError, match=r"spec.json: duplicate key 'w'"):
+        load_spec_file(path)
+
+
+def test_window_plan_is_arithmetic():
+    """Window k is found from k by division; the count is prod(leading axes)
+    * chunks. (A 2**60-element plan, which the old planner materialized, is
+    tried under a memory limit in test_file_faults.)"""
+    import itertools
+    first = list(itertools.islice(_windows((2**20, 2**30), 1 << 24), 65))
+    assert first[0] == (slice(0, 1), slice(0, 1 << 24))
+    assert first[63] == (slice(0, 1), slice(63 << 24, 64 << 24))
+    assert first[64] == (slice(1, 2), slice(0, 1 << 24))
+    assert sum(1 for _ in _windows((7, 5, 3), 4)) == 7 * 5

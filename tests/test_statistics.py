@@ -7,13 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _extras import TEST, missing
 
 import weightinit as wi
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reference_philox as ref  # noqa: E402
 
-stats = pytest.importorskip("scipy.stats", reason="statistics tests need scipy")
+stats = pytest.importorskip("scipy.stats", reason=missing("scipy", TEST))
 
 N = 10**6
 P_MIN = 1e-4

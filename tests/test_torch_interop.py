@@ -5,10 +5,11 @@ import warnings
 
 import numpy as np
 import pytest
+from _extras import TEST, missing
 
-torch = pytest.importorskip("torch", reason="torch is not installed (pip install torch)")
-ml_dtypes = pytest.importorskip("ml_dtypes", reason="bfloat16 needs ml_dtypes")
-scipy_stats = pytest.importorskip("scipy.stats", reason="needs scipy")
+torch = pytest.importorskip("torch", reason=missing("torch"))
+import ml_dtypes  # noqa: E402 - a dependency of weightinit
+scipy_stats = pytest.importorskip("scipy.stats", reason=missing("scipy", TEST))
 
 import weightinit as wi  # noqa: E402
 import weightinit.torch as wt  # noqa: E402

@@ -5,34 +5,42 @@ and what is allowed.
 """
 from __future__ import annotations
 
+import difflib
+import functools
 import math
 import numbers
 import operator
+import os
+from collections.abc import Mapping, Set
 
 import numpy as np
 
 from . import _core
 
-__all__ = ["resolve_dtype", "normalize_shape", "normalize_region",
-           "check_out", "out_code", "finite_float", "real_float", "FLOAT_DTYPE_NAMES"]
+__all__ = ["resolve_dtype", "normalize_shape", "normalize_region", "new_array",
+           "check_memory", "exact_value", "check_out", "out_code", "finite_float",
+           "real_float", "did_you_mean", "FLOAT_DTYPE_NAMES"]
 
 FLOAT_DTYPE_NAMES = ("float32", "float64", "float16", "bfloat16")
-_FLOAT_DTYPES: set = {np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float16)}
-try:
-    import ml_dtypes as _ml_dtypes
-    _FLOAT_DTYPES.add(np.dtype(_ml_dtypes.bfloat16))
-except ImportError:  # pragma: no cover - bfloat16 is optional
-    pass
 _MAX_ELEMENTS = (1 << 63) - 1
+_MAX_BYTES = (1 << 63) - 1     # NumPy's limit for one array (and a file offset's)
 
 
-def _bfloat16():
-    try:
-        import ml_dtypes
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise TypeError("dtype bfloat16 needs the ml_dtypes package "
-                        "(pip install weightinit[bfloat16])") from None
+@functools.lru_cache(maxsize=None)
+def _bfloat16() -> np.dtype:
+    # ml_dtypes is a required dependency, imported on first use: it takes
+    # most of a second to import, and most calls never need it.
+    import ml_dtypes
     return np.dtype(ml_dtypes.bfloat16)
+
+
+def _is_float_dtype(dtype: np.dtype) -> bool:
+    """Whether ``dtype`` is one of the four supported floating dtypes (a
+    "bfloat16" from anywhere but ml_dtypes is not)."""
+    name = dtype.name
+    if name == "bfloat16":
+        return dtype == _bfloat16()
+    return name in FLOAT_DTYPE_NAMES and dtype.kind == "f"
 
 
 _resolved: dict = {}   # dtype argument -> np.dtype; small calls must be cheap
@@ -71,9 +79,9 @@ def _resolve_dtype_uncached(dtype, name) -> np.dtype:
     except TypeError:
         raise TypeError(f"{name} must be one of {', '.join(FLOAT_DTYPE_NAMES)}; "
                         f"got {dtype!r}") from None
-    if resolved.name not in FLOAT_DTYPE_NAMES:
-        raise TypeError(f"{name} must be one of {', '.join(FLOAT_DTYPE_NAMES)}; "
-                        f"got {resolved.name}")
+    if not _is_float_dtype(resolved):
+        shown = resolved.name if isinstance(dtype, (str, type, np.dtype)) else repr(dtype)
+        raise TypeError(f"{name} must be one of {', '.join(FLOAT_DTYPE_NAMES)}; got {shown}")
     if not resolved.isnative:   # the core writes native-order values
         raise TypeError(f"{name} must be in native byte order; got {resolved.str}")
     return resolved
@@ -105,10 +113,14 @@ def normalize_shape(shape, name="shape") -> tuple[int, ...]:
         raise TypeError(f"{name} must be an int or a sequence of ints; got bool")
     if isinstance(shape, numbers.Integral):
         dims = (shape,)
+    elif isinstance(shape, _NOT_SHAPES):
+        # iterable, but a dict or set has no order and bytes are not sizes
+        raise TypeError(f"{name} must be an int or a sequence of ints (tuple or list); "
+                        f"got {type(shape).__name__}")
     else:
         try:
             dims = tuple(shape)
-        except TypeError:
+        except Exception:   # noqa: BLE001 - any failure of a foreign __iter__
             raise TypeError(f"{name} must be an int or a sequence of ints; "
                             f"got {type(shape).__name__}") from None
     result = []
@@ -118,7 +130,10 @@ def normalize_shape(shape, name="shape") -> tuple[int, ...]:
         try:
             d = operator.index(d)
         except TypeError:
-            raise TypeError(f"{name} must contain ints; got {d!r}") from None
+            raise TypeError(f"{name} must contain ints; got {type(d).__name__}") from None
+        except Exception as err:   # noqa: BLE001 - a foreign __index__ that fails
+            raise TypeError(f"{name} must contain ints; a {type(d).__name__} element "
+                            f"raised {type(err).__name__} when converted") from None
         if d < 0:
             raise ValueError(f"{name} must not have negative dimensions; got {tuple(dims)}")
         if d > _MAX_ELEMENTS:   # NumPy indexes with int64, even when another axis is 0
@@ -130,6 +145,9 @@ def normalize_shape(shape, name="shape") -> tuple[int, ...]:
     if size > _MAX_ELEMENTS:
         raise ValueError(f"{name} has {size} elements, more than 2**63 - 1")
     return tuple(result)
+
+
+_NOT_SHAPES = (str, bytes, bytearray, memoryview, Mapping, Set)
 
 
 def normalize_region(region, shape) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -153,7 +171,8 @@ def normalize_region(region, shape) -> tuple[tuple[int, ...], tuple[int, ...]]:
     for axis, n in enumerate(shape):
         s = region[axis] if axis < len(region) else slice(None)
         for bound in (s.start, s.stop, s.step):
-            if bound is not None and not isinstance(bound, numbers.Integral):
+            if bound is not None and (not isinstance(bound, numbers.Integral)
+                                      or isinstance(bound, (bool, np.bool_))):
                 raise TypeError(f"region slices must have int bounds; got {s!r}")
         if s.step not in (None, 1):
             raise ValueError(f"region slices must have step 1; got {s!r} on axis {axis}")
@@ -172,7 +191,7 @@ def check_out(out, shape, dtype: np.dtype | None, name="out") -> None:
         raise TypeError(f"{name} must be a numpy.ndarray; got {type(out).__name__}")
     if dtype is not None and out.dtype != dtype:
         raise TypeError(f"{name} has dtype {out.dtype}; expected {dtype.name}")
-    if dtype is None and out.dtype not in _FLOAT_DTYPES:
+    if dtype is None and not _is_float_dtype(out.dtype):
         raise TypeError(f"{name} must have dtype {', '.join(FLOAT_DTYPE_NAMES)}; "
                         f"got {out.dtype}")
     flags = out.flags
@@ -214,3 +233,75 @@ def finite_float(value, name) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite; got {value}")
     return value
+
+
+# -- sizes: refuse what cannot be allocated before trying ----------------------
+
+@functools.lru_cache(maxsize=None)
+def _machine_memory() -> int | None:
+    """Physical memory plus swap in bytes (no allocation can be larger), or
+    None where the system does not say."""
+    try:
+        with open("/proc/meminfo") as f:
+            kib = {line.split(":")[0]: int(line.split()[1]) for line in f}
+        return (kib["MemTotal"] + kib.get("SwapTotal", 0)) * 1024
+    except (OSError, KeyError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _gib(nbytes: int) -> str:
+    return f"{nbytes / 2**30:.3g} GiB"
+
+
+def check_memory(nbytes: int, what: str) -> None:
+    """Raise a ValueError naming ``what`` if ``nbytes`` cannot be allocated:
+    more than one array can hold, or more than this machine's memory."""
+    if nbytes > _MAX_BYTES:
+        raise ValueError(f"{what} needs {nbytes} bytes, more than one array can hold "
+                         "(2**63 - 1)")
+    limit = _machine_memory()
+    if limit is not None and nbytes > limit:
+        raise ValueError(f"{what} needs {_gib(nbytes)}, more than this machine's memory "
+                         f"and swap ({_gib(limit)}); pass out= (an np.memmap, for example) "
+                         "or region= to produce it in parts")
+
+
+def new_array(shape: tuple, dtype: np.dtype, name: str = "shape") -> np.ndarray:
+    """``np.empty(shape, dtype)`` after :func:`check_memory`, so an impossible
+    size is a ValueError naming ``name``, not NumPy's unnamed error."""
+    check_memory(math.prod(shape) * dtype.itemsize, f"{name} {tuple(shape)} of {dtype.name}")
+    return np.empty(shape, dtype)
+
+
+def exact_value(value, dtype: np.dtype, name: str):
+    """``value`` unchanged, if ``dtype`` holds it exactly where it is an
+    integer or bool dtype (floats round, as NumPy's do). A cast would
+    otherwise wrap (300 into int8 gives 44) or make NaN an arbitrary int."""
+    if dtype.kind not in "biu":
+        return value
+    try:
+        exact = float(value).is_integer() and int(value) == value
+    except (OverflowError, ValueError):   # inf, NaN
+        exact = False
+    if dtype.kind == "b":
+        low, high = 0, 1
+    else:
+        info = np.iinfo(dtype)
+        low, high = int(info.min), int(info.max)
+    if not exact or not low <= int(value) <= high:
+        allowed = "0 or 1" if dtype.kind == "b" else f"integers in [{low}, {high}]"
+        raise ValueError(f"{name} must be exactly representable in {dtype.name} "
+                         f"({allowed}); got {value!r}")
+    return value
+
+
+def did_you_mean(word, choices) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, or ``""``."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -7,7 +7,7 @@ interpreter.
 """
 from libc.stdint cimport uint16_t, uint32_t, uint64_t, int64_t, uintptr_t
 from cpython.exc cimport PyErr_CheckSignals
-from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_WRITABLE, PyBUF_ANY_CONTIGUOUS
+from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_WRITABLE, PyBUF_C_CONTIGUOUS
 
 cdef extern from "wi_philox.h":
     ctypedef struct wi_block:
@@ -90,6 +90,21 @@ def isa_compiled(int isa):
     return bool(wi_isa_compiled(isa))
 
 
+# Bytes per element of each output code (wi_out), to size writes.
+cdef int[5] ITEM_BYTES = [4, 8, 2, 2, 4]
+
+
+cdef int _acquire(object out, Py_buffer *view) except -1:
+    """Acquire ``out``'s writeable C-contiguous buffer. Every write below is
+    sized from this buffer (``view.len``), never from what ``out`` says of
+    itself: an ndarray subclass may report any ``shape`` or ``size``."""
+    try:
+        PyObject_GetBuffer(out, view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
+    except (BufferError, TypeError, ValueError) as err:
+        raise ValueError(f"out must be a writeable C-contiguous buffer ({err})") from None
+    return 0
+
+
 def fill(out, int dist, int out_code, uint64_t key0, uint64_t key1,
          uint64_t stream, uint64_t base_block, tuple global_shape, tuple start,
          double p0, double p1, double p2, double p3, int threads, int isa):
@@ -102,11 +117,11 @@ def fill(out, int dist, int out_code, uint64_t key0, uint64_t key1,
     cdef wi_params params
     cdef wi_region region
     cdef int ndim = len(global_shape)
-    cdef tuple shape = out.shape
+    cdef tuple shape = tuple(out.shape)
     if ndim > WI_MAX_NDIM or len(start) != ndim or len(shape) != ndim:
         raise ValueError("region rank does not match the global shape")
-    if not out.flags.c_contiguous or not out.flags.writeable:
-        raise ValueError("out must be C-contiguous and writeable")
+    if out_code < 0 or out_code > 4:
+        raise ValueError("unknown output type")
     if wi_params_init(&params, dist, out_code, key0, key1, stream, base_block,
                       p0, p1, p2, p3) != 0:
         raise ValueError("invalid distribution parameters")
@@ -118,8 +133,14 @@ def fill(out, int dist, int out_code, uint64_t key0, uint64_t key1,
         region.shape[d] = shape[d]
         total *= <uint64_t>shape[d]
     cdef Py_buffer view
-    PyObject_GetBuffer(out, &view, PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS)
+    cdef uint64_t item = ITEM_BYTES[out_code]
+    _acquire(out, &view)
     try:
+        if <uint64_t>view.len != total * item or (total and total * item // item != total):
+            raise ValueError(f"out's buffer holds {view.len} bytes; its shape {shape} "
+                             f"needs {total * item}")
+        if <uintptr_t>view.buf % item:
+            raise ValueError("out is not aligned")
         _fill_sliced(&params, &region, view.buf, total, threads, isa)
     finally:
         PyBuffer_Release(&view)
@@ -146,17 +167,29 @@ cdef int _fill_sliced(const wi_params *params, const wi_region *region, void *da
 
 def fill_constant(out, value, int threads):
     """Fill the C-contiguous array ``out`` with ``value`` (cast to its dtype)
-    on up to ``threads`` threads."""
-    if not out.flags.c_contiguous or not out.flags.writeable:
-        raise ValueError("out must be C-contiguous and writeable")
+    on up to ``threads`` threads; the count of items is the acquired
+    buffer's length over the item size."""
     cdef bytes item = out.dtype.type(value).tobytes()
     cdef const unsigned char[:] pattern = item
-    cdef void *data = <void *><uintptr_t>out.__array_interface__["data"][0]
-    cdef uint64_t n = out.size
     cdef size_t size = len(item)
+    cdef Py_buffer view
     cdef int rc
-    with nogil:
-        rc = wi_fill_constant(data, n, &pattern[0], size, threads)
+    cdef uint64_t n, claimed = 1
+    for d in out.shape:
+        claimed *= <uint64_t>d
+    _acquire(out, &view)
+    try:
+        if size == 0 or view.len % size or <uintptr_t>view.buf % size:
+            raise ValueError(f"out's buffer ({view.len} bytes) does not hold whole, aligned "
+                             f"items of {size} bytes")
+        n = <uint64_t>view.len // size
+        if n != claimed:
+            raise ValueError(f"out's buffer holds {n} items; its shape {tuple(out.shape)} "
+                             f"needs {claimed}")
+        with nogil:
+            rc = wi_fill_constant(view.buf, n, &pattern[0], size, threads)
+    finally:
+        PyBuffer_Release(&view)
     if rc != 0:
         raise ValueError("unsupported item size for a constant fill")
     return out

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from . import _core
-from ._checks import check_out, normalize_region, normalize_shape, out_code
+from ._checks import check_out, new_array, normalize_region, normalize_shape, out_code
 from ._env import getenv
 from ._threads import resolve_threads
 
@@ -77,11 +77,15 @@ def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.
             raise ValueError(f"{bounds} must round to finite float32 values (at most "
                              f"{_F32_MAX!r} in size) for a float32, float16 or bfloat16 "
                              f"result; got [{p0!r}, {p1!r}]")
+        if p1 - p0 <= _F32_EPS * max(abs(p0), abs(p1)) + _F32_TINY and _f32_equal(p0, p1):
+            raise ValueError(f"{bounds} must be distinct in float32 for a float32, float16 or "
+                             f"bfloat16 result (the samples are float32); got [{p0!r}, {p1!r}], "
+                             "which round to the same float32 value")
         halved = _f32_range_overflows(p0, p1)
         if halved:
             p0, p1 = p0 * 0.5, p1 * 0.5
     if out is None:
-        out = np.empty(region_shape, dtype)
+        out = new_array(region_shape, dtype, "result shape")
     _core.fill(out, dist, out_code(out.dtype), key[0], key[1], stream, base_block,
                shape, start, p0, p1, p2, p3, nthreads, isa)
     if halved:
@@ -92,6 +96,17 @@ def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.
 
 _FLOAT64 = np.dtype(np.float64)
 _F32_MAX = float(np.finfo(np.float32).max)
+
+
+_F32_EPS = 2.0 ** -23            # float32's relative spacing: closer bounds may be equal
+_F32_TINY = 2.0 ** -126          # below it (subnormals) the spacing is absolute
+
+
+def _f32_equal(low: float, high: float) -> bool:
+    """Whether ``low`` and ``high`` round to the same float32 (an empty range
+    for the core's float32 arithmetic: it gave values below ``low``)."""
+    with np.errstate(over="ignore"):
+        return bool(np.float32(low) >= np.float32(high))
 
 
 def _f32_finite(*values: float) -> bool:

@@ -12,7 +12,12 @@ import secrets
 
 import numpy as np
 
-__all__ = ["key_from_seed", "stream_id"]
+__all__ = ["key_from_seed", "stream_id", "STREAM_VERSION"]
+
+#: Version of the random stream (DESIGN.md 2): which values a (seed, stream,
+#: element index) gives. Recorded in every file the library writes; a change
+#: of the stream increments it.
+STREAM_VERSION = 1
 
 _U64 = 1 << 64
 

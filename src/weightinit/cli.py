@@ -4,6 +4,7 @@ Subcommands::
 
     weightinit init SPEC -o model.safetensors --seed 0   # a whole model
     weightinit tensor he_normal --shape 50000 4096 --dtype bfloat16 -o emb.safetensors
+    weightinit list                                       # initializers and shipped specs
     weightinit bench                                      # speed table vs NumPy/PyTorch/Keras
     weightinit bench --torch                              # fast_init vs torch, transformers
     weightinit demo                                       # one 2**28 tensor vs NumPy
@@ -12,14 +13,18 @@ Subcommands::
 "init": "he_normal" or {"name": ..., **parameters}, "dtype": "bfloat16"}}}``
 or the name of a shipped example (``gpt_1.3b``, ``mlp_small``). With no
 arguments the command runs the main job: the shipped 1.3 B-parameter GPT
-spec into ``gpt_1.3b.safetensors``, printing time, throughput and peak memory.
+spec into ``gpt_1.3b.safetensors``, printing time, throughput and peak memory
+(an existing file is kept unless ``--force``).
+
+Errors print ``weightinit: error: ...`` naming the file or field, never a
+traceback: exit code 2 for a bad argument or spec (nothing is written), 1
+for an I/O failure (nothing is left behind), 130 for Ctrl-C.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import math
-import os
 import resource
 import sys
 import time
@@ -27,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._checks import did_you_mean
 from ._threads import get_num_threads
 from .generator import Generator
 
@@ -61,17 +67,31 @@ def demo(rows: int = 16384, cols: int = 16384, repeats: int = 3) -> None:
 
 
 SPECS_DIR = Path(__file__).with_name("specs")
+MAIN_SPEC, MAIN_OUTPUT = "gpt_1.3b", "gpt_1.3b.safetensors"
+
+
+def _shipped_specs() -> list[str]:
+    return sorted(p.stem for p in SPECS_DIR.glob("*.json"))
 
 
 def _spec_path(spec: str) -> Path:
     path = Path(spec)
-    if path.exists():
+    if path.is_file():
         return path
     shipped = SPECS_DIR / f"{spec}.json"
-    if shipped.exists():
+    if shipped.is_file():
         return shipped
-    names = ", ".join(sorted(p.stem for p in SPECS_DIR.glob("*.json")))
-    raise ValueError(f"spec {spec!r} is neither a file nor a shipped spec ({names})")
+    names = _shipped_specs()
+    raise ValueError(f"spec {spec!r} is neither a file nor a shipped spec"
+                     f"{did_you_mean(spec, names)}; shipped: {', '.join(names)}")
+
+
+def _check_suffix(output: str, allowed: tuple[str, ...], what: str) -> Path:
+    path = Path(output)
+    if path.suffix not in allowed:
+        raise ValueError(f"{what} must end in {' or '.join(allowed)} (the format is chosen by "
+                         f"the suffix); got {output!r}")
+    return path
 
 
 def _peak_rss_mib() -> float:
@@ -85,29 +105,23 @@ def _peak_rss_mib() -> float:
 
 
 def init_model(spec: str, output: str, seed=None, force=False, quiet=False, threads=None) -> int:
-    """``weightinit init``: a spec file into a safetensors file, with a report."""
-    from .safetensors import SpecError, load_spec_file, save_safetensors
-    try:
-        file_seed, tensors = load_spec_file(_spec_path(spec))
-        seed = seed if seed is not None else file_seed
-        t0 = time.perf_counter()
-        info = save_safetensors(output, tensors, seed=seed, progress=not quiet, force=force,
-                                threads=threads)
-        elapsed = time.perf_counter() - t0
-    except (SpecError, FileExistsError, TypeError, ValueError) as err:
-        print(f"weightinit: error: {err}", file=sys.stderr)
-        return 2
-    n = _count_parameters(tensors)
+    """``weightinit init``: a spec file into a safetensors file, with a report.
+    Errors raise (``main`` prints them)."""
+    from .safetensors import load_spec_file, save_safetensors
+    out_path = _check_suffix(output, (".safetensors",), "-o/--output")
+    file_seed, tensors = load_spec_file(_spec_path(spec))
+    seed = seed if seed is not None else file_seed
+    t0 = time.perf_counter()
+    info = save_safetensors(out_path, tensors, seed=seed, progress=not quiet, force=force,
+                            threads=threads)
+    elapsed = time.perf_counter() - t0
     if not quiet:
+        n = info["parameters"]
         print(f"wrote {info['path']}: {info['tensors']} tensors, {n:,} parameters, "
               f"{info['bytes'] / 2**30:.2f} GiB, seed {info['seed']}")
         print(f"time {elapsed:.2f} s, {n / elapsed / 1e9:.2f} G parameters/s, "
               f"{info['bytes'] / elapsed / 1e9:.2f} GB/s, peak RSS {_peak_rss_mib():.0f} MiB")
     return 0
-
-
-def _count_parameters(tensors) -> int:
-    return sum(math.prod(t["shape"]) for t in tensors.values())
 
 
 def _parse_param(text: str):
@@ -116,80 +130,113 @@ def _parse_param(text: str):
     name, value = text.split("=", 1)
     try:
         return name, json.loads(value)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return name, value   # a bare string such as fan_avg
+
+
+def _parse_stream(text: str):
+    """An int written in ASCII digits, or a name. Text made only of other
+    numerals (``²``, ``٣``) is refused: it looks like a number but is not one
+    to int() and str.isdigit() alike."""
+    if text.isascii() and text.isdigit():
+        return int(text)
+    if text and all(c.isnumeric() for c in text):
+        raise argparse.ArgumentTypeError(
+            f"must be an int in ASCII digits (0-9) or a stream name; got {text!r}")
+    return text
 
 
 def write_tensor(init: str, shape, output: str, dtype: str, seed, stream, params, force, quiet,
                  threads) -> int:
-    """``weightinit tensor``: one initializer into .npy (memory-mapped) or .safetensors."""
-    from . import initializers
-    from ._checks import resolve_dtype
-    from .safetensors import SpecError, save_safetensors
-    out_path = Path(output)
-    try:
-        if out_path.suffix == ".safetensors":
-            name = stream if isinstance(stream, str) else out_path.stem
-            info = save_safetensors(out_path, {name: {"shape": shape, "init": {"name": init, **params},
-                                                      "dtype": dtype}},
-                                    seed=seed, progress=not quiet, force=force, threads=threads)
-            seed = info["seed"]
-        elif out_path.suffix == ".npy":
-            np_dtype = resolve_dtype(dtype)
-            if np_dtype.name == "bfloat16":
-                raise ValueError("dtype bfloat16 cannot be stored in .npy; use -o NAME.safetensors")
-            if init not in getattr(initializers, "__all__", ()):
-                raise ValueError(f"init must name a weightinit initializer; got {init!r}")
-            fn = getattr(initializers, init)
-            if seed is None:
-                seed = int.from_bytes(os.urandom(8), "little")
-            fn(tuple(shape), seed=seed, stream=stream, dtype=np_dtype,
-               region=tuple(slice(0, 0) for _ in shape) or None, **params)   # validate first
-            if out_path.exists() and not force:
-                raise FileExistsError(f"{out_path} exists; pass --force to overwrite")
-            tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp.npy")
-            try:
-                arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np_dtype, shape=tuple(shape))
-                fn(tuple(shape), seed=seed, stream=stream, dtype=np_dtype, out=arr, threads=threads,
-                   **params)
-                arr.flush()
-                del arr
-                os.replace(tmp, out_path)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-        else:
-            raise ValueError(f"output must end in .npy or .safetensors; got {output!r}")
-    except (SpecError, FileExistsError, TypeError, ValueError) as err:
-        print(f"weightinit: error: {err}", file=sys.stderr)
-        return 2
+    """``weightinit tensor``: one initializer into .npy or .safetensors. Errors
+    raise (``main`` prints them)."""
+    from .safetensors import save_safetensors
+    out_path = _check_suffix(output, (".npy", ".safetensors"), "-o/--output")
+    if out_path.suffix == ".safetensors":
+        # A safetensors tensor uses the stream of its name (DESIGN.md 7).
+        if stream is not None and not isinstance(stream, str):
+            raise ValueError("--stream must be a name for a .safetensors output (the tensor "
+                             f"takes the stream of its name); got {stream}")
+        name = stream = out_path.stem if stream is None else stream
+        info = save_safetensors(out_path, {name: {"shape": shape, "init": {"name": init, **params},
+                                                  "dtype": dtype}},
+                                seed=seed, progress=not quiet, force=force, threads=threads)
+        seed = info["seed"]
+    else:
+        from ._npy import save_npy
+        stream = 0 if stream is None else stream
+        seed = save_npy(out_path, init, shape, dtype=dtype, seed=seed, stream=stream,
+                        params=params, force=force, threads=threads, progress=not quiet)
     if not quiet:
         print(f"wrote {out_path} ({init}, shape {list(shape)}, {dtype}, seed {seed}, stream {stream!r})")
     return 0
 
 
+def list_catalogue() -> int:
+    """``weightinit list``: the initializers with their parameters and
+    defaults, and the shipped specs."""
+    import inspect
+
+    from . import initializers
+    from .safetensors import load_spec_file
+    common = {"shape", "seed", "stream", "dtype", "out", "region", "threads"}
+    print("initializers (weightinit.NAME(shape, *, seed, stream, dtype, out, region, threads, ...)):")
+    names = sorted(n for n in initializers._BY_NAME if n[:1].islower()
+                   and callable(getattr(initializers, n, None)))
+    for name in names:
+        fn = getattr(initializers, name)
+        own = [str(p) for p in inspect.signature(fn).parameters.values() if p.name not in common]
+        alias = f"  (= {fn.__name__})" if fn.__name__ != name else ""
+        print(f"  {name:18s} {', '.join(own) or '-'}{alias}")
+    print("shipped specs (weightinit init NAME -o FILE.safetensors):")
+    for name in _shipped_specs():
+        seed, tensors = load_spec_file(SPECS_DIR / f"{name}.json")
+        with open(SPECS_DIR / f"{name}.json", encoding="utf-8") as f:
+            description = json.load(f).get("description", "")
+        n = sum(math.prod(t["shape"]) for t in tensors.values())
+        print(f"  {name:18s} {len(tensors)} tensors, {n:,} parameters, seed {seed}: {description}")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as ``weightinit: error: ...`` and exit code 2."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"weightinit: error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="weightinit", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command")
+    from . import __version__
+    parser = _Parser(prog="weightinit", description=__doc__.splitlines()[0],
+                     epilog="With no command: the main job, the shipped gpt_1.3b spec into "
+                            f"{MAIN_OUTPUT} (kept if it exists, unless --force).")
+    parser.add_argument("--version", action="version", version=f"weightinit {__version__}")
+    parser.add_argument("--force", action="store_true",
+                        help=f"main job: overwrite an existing {MAIN_OUTPUT}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     i = sub.add_parser("init", help="initialize a model spec into a .safetensors file")
-    i.add_argument("spec", help="JSON spec file, or a shipped spec name (gpt_1.3b, mlp_small)")
-    i.add_argument("-o", "--output", required=True)
+    i.add_argument("spec", help="JSON spec file, or a shipped spec name (see weightinit list)")
+    i.add_argument("-o", "--output", required=True, help="a .safetensors file")
     i.add_argument("--seed", type=int, default=None, help="overrides the spec's seed")
     i.add_argument("--threads", type=int, default=None)
     i.add_argument("--force", action="store_true", help="overwrite an existing output")
     i.add_argument("--quiet", action="store_true")
     t = sub.add_parser("tensor", help="one initializer into .npy or .safetensors")
-    t.add_argument("init", help="initializer name, e.g. he_normal")
+    t.add_argument("init", help="initializer name, e.g. he_normal (see weightinit list)")
     t.add_argument("--shape", type=int, nargs="+", required=True)
     t.add_argument("--dtype", default="float32")
-    t.add_argument("-o", "--output", required=True)
+    t.add_argument("-o", "--output", required=True, help="a .npy or .safetensors file")
     t.add_argument("--seed", type=int, default=None)
-    t.add_argument("--stream", default=0, help="stream number or name")
+    t.add_argument("--stream", type=_parse_stream, default=None,
+                   help="stream number or name (default 0 for .npy; for .safetensors the "
+                        "tensor's name, the file's stem unless given)")
     t.add_argument("--param", type=_parse_param, action="append", default=[],
                    help="initializer parameter NAME=VALUE (JSON value), repeatable")
     t.add_argument("--threads", type=int, default=None)
     t.add_argument("--force", action="store_true")
     t.add_argument("--quiet", action="store_true")
+    sub.add_parser("list", help="the initializers with their parameters, and the shipped specs")
     d = sub.add_parser("demo", help="time a 2**28-element he_normal fill beside NumPy")
     d.add_argument("--rows", type=int, default=16384)
     d.add_argument("--cols", type=int, default=16384)
@@ -210,27 +257,57 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _error(message: str, code: int) -> int:
+    print(f"weightinit: error: {message}", file=sys.stderr)
+    return code
+
+
+def _os_message(err: OSError) -> str:
+    """An OSError as one line naming the file."""
+    text = err.strerror or str(err)
+    names = [n for n in (err.filename, err.filename2) if n is not None]
+    return f"{text}: {', '.join(repr(str(n)) for n in names)}" if names else text
+
+
 def main(argv=None) -> int:
+    """The ``weightinit`` command. Returns the exit code: 0, 2 for a bad
+    argument or spec (nothing written), 1 for an I/O failure, 130 for Ctrl-C.
+    Never a traceback."""
     args = _parser().parse_args(argv)
     try:
         return _run(args)
     except KeyboardInterrupt:
         print("weightinit: interrupted; no output file was left behind", file=sys.stderr)
         return 130
+    except FileExistsError as err:
+        if args.command is None:   # the main job: say how to run it again
+            return _error(f"{MAIN_OUTPUT} exists and is kept; to make it again, run "
+                          "python -m weightinit --force (or remove the file)", 2)
+        return _error(_os_message(err), 2)
+    except OSError as err:
+        return _error(_os_message(err), 1)
+    except (TypeError, ValueError) as err:
+        return _error(str(err), 2)
+    except RecursionError:
+        return _error("input nested too deeply", 2)
+    except MemoryError:
+        return _error("out of memory", 1)
+    except Exception as err:  # noqa: BLE001 - the command never shows a traceback
+        return _error(f"unexpected {type(err).__name__}: {err} (please report this)", 1)
 
 
 def _run(args) -> int:
     if args.command is None:
-        return init_model("gpt_1.3b", "gpt_1.3b.safetensors", force=True)
+        return init_model(MAIN_SPEC, MAIN_OUTPUT, force=args.force)
     if args.command == "init":
         return init_model(args.spec, args.output, args.seed, args.force, args.quiet, args.threads)
     if args.command == "tensor":
-        stream = int(args.stream) if str(args.stream).isdigit() else args.stream
-        return write_tensor(args.init, args.shape, args.output, args.dtype, args.seed, stream,
+        return write_tensor(args.init, args.shape, args.output, args.dtype, args.seed, args.stream,
                             dict(args.param), args.force, args.quiet, args.threads)
+    if args.command == "list":
+        return list_catalogue()
     if args.command == "demo":
-        demo(getattr(args, "rows", 16384), getattr(args, "cols", 16384),
-             getattr(args, "repeats", 3))
+        demo(args.rows, args.cols, args.repeats)
     elif args.command == "bench":
         from . import bench
         if args.torch:

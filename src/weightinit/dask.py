@@ -19,29 +19,30 @@ True
 from __future__ import annotations
 
 import functools
-import os
 
 import numpy as np
 
-from ._checks import normalize_shape, resolve_dtype
-from ._stream import stream_id
+from ._checks import normalize_region, normalize_shape, resolve_dtype
+from ._stream import key_from_seed, stream_id
 
 try:
     import dask.array as da
+    from dask.base import tokenize
 except ImportError as err:  # pragma: no cover - optional dependency
     raise ImportError("weightinit.dask needs dask: pip install 'dask[array]'") from err
 
 __all__ = ["from_initializer"]
 
 
-def _block(fn, shape, seed, stream, dtype, params, block_info=None):
+def _block(fn, shape, seed, stream, dtype, params, start, block_info=None):
     location = block_info[None]["array-location"]
-    region = tuple(slice(a, b) for a, b in location)
+    region = tuple(slice(s + a, s + b) for s, (a, b) in zip(start, location))
     return fn(shape, seed=seed, stream=stream, dtype=dtype, region=region or None,
               threads=1, **params)
 
 
-def from_initializer(name, shape, *, chunks="auto", seed=None, stream=0, dtype=None, **params):
+def from_initializer(name, shape, *, chunks="auto", seed=None, stream=0, dtype=None,
+                     region=None, **params):
     """A Dask array whose blocks are ``weightinit.<name>(shape, region=block)``.
 
     Parameters
@@ -54,32 +55,56 @@ def from_initializer(name, shape, *, chunks="auto", seed=None, stream=0, dtype=N
         Block sizes; any chunking gives the same values.
     seed : int, SeedSequence or None
         None draws one seed now, so every block shares it.
+    region : slice or tuple of slices, optional
+        The part of ``shape`` the array holds (default all): the array
+        equals ``weightinit.<name>(shape, ...)[region]``.
     stream, dtype, **params
         As for the initializer. Blocks run one thread each (Dask provides
         the parallelism).
+
+    Notes
+    -----
+    The graph's name is a token (``dask.base.tokenize``) of everything that
+    decides the values: initializer, parameters, global shape, region,
+    chunks, dtype, key and stream. Two arrays share blocks only when their
+    values are the same, as for Dask's own arrays.
+
+    Examples
+    --------
+    >>> import weightinit.dask as wid
+    >>> a = wid.random_normal((100, 100), stddev=1.0, seed=0, chunks=50)
+    >>> b = wid.random_normal((100, 100), stddev=2.0, seed=0, chunks=50)
+    >>> a.name != b.name
+    True
     """
     from . import initializers
-    if name not in getattr(initializers, "__all__", ()):
+    if name not in getattr(initializers, "__all__", ()) or not name[:1].islower() or name == "get":
         raise ValueError(f"name must be a weightinit initializer; got {name!r}")
     fn = getattr(initializers, name)
     shape = normalize_shape(shape)
     dtype = resolve_dtype(dtype)
-    if seed is None:
-        seed = int.from_bytes(os.urandom(8), "little")
+    start, size = normalize_region(region, shape)
+    # Blocks carry the key as the int seed that gives it (DESIGN.md 2), so a
+    # SeedSequence is not shipped to every task and the token is exact.
+    key0, key1 = key_from_seed(seed)
+    seed = key0 | (key1 << 32)
     stream = stream_id(stream)
     # Validate every parameter now, on an empty region, not on a worker later.
     fn(shape, seed=seed, stream=stream, dtype=dtype,
        region=tuple(slice(0, 0) for _ in shape) or None, **params)
-    chunks = da.core.normalize_chunks(chunks, shape, dtype=dtype)
-    return da.map_blocks(functools.partial(_block, fn, shape, seed, stream, dtype, params),
+    chunks = da.core.normalize_chunks(chunks, size, dtype=dtype)
+    token = tokenize(name, sorted(params.items()), shape, start, size, chunks, dtype.str,
+                     dtype.name, seed, stream)
+    return da.map_blocks(functools.partial(_block, fn, shape, seed, stream, dtype, params, start),
                          chunks=chunks, dtype=dtype, meta=np.empty((0,) * len(shape), dtype),
-                         name=f"weightinit-{name}-{seed:x}-{stream:x}-{dtype.name}")
+                         name=f"weightinit-{name}-{token}")
 
 
 def _make(name):
-    def initializer(shape, *, chunks="auto", seed=None, stream=0, dtype=None, **params):
+    def initializer(shape, *, chunks="auto", seed=None, stream=0, dtype=None, region=None,
+                    **params):
         return from_initializer(name, shape, chunks=chunks, seed=seed, stream=stream,
-                                dtype=dtype, **params)
+                                dtype=dtype, region=region, **params)
     initializer.__name__ = initializer.__qualname__ = name
     initializer.__doc__ = (f"``weightinit.{name}`` as a Dask array of any ``chunks``; "
                            "see :func:`from_initializer`.")

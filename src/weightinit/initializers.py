@@ -24,8 +24,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import _core, _fans, _fill
-from ._checks import (FLOAT_DTYPE_NAMES, check_out, finite_float, normalize_region,
-                      normalize_shape, resolve_dtype)
+from ._checks import (FLOAT_DTYPE_NAMES, check_memory, check_out, exact_value, finite_float,
+                      new_array, normalize_region, normalize_shape, resolve_dtype)
 from ._fans import MODES, compute_fans, fan_denominator
 from ._stream import key_from_seed, stream_id
 from ._threads import resolve_threads
@@ -112,14 +112,22 @@ def _variance_scaling_sampler(shape, scale, mode, distribution, in_axis, out_axi
     mode = _check_mode(mode)
     distribution = _check_distribution(distribution)
     fi, fo = compute_fans(shape, in_axis, out_axis, batch_axis, fan_in=fan_in, fan_out=fan_out)
+    given = scale
     scale /= fan_denominator(mode, fi, fo)
     if distribution == "truncated_normal":
-        stddev = math.sqrt(scale) / TRUNCATION_CORRECTION
-        return _fill.TRUNCNORM, (0.0, stddev, -2.0, 2.0)
-    if distribution == "untruncated_normal":
-        return _fill.NORMAL, (0.0, math.sqrt(scale), 0.0, 0.0)
-    limit = math.sqrt(3.0 * scale)
-    return _fill.UNIFORM, (-limit, limit, 0.0, 0.0)
+        spread = math.sqrt(scale) / TRUNCATION_CORRECTION
+        params = (_fill.TRUNCNORM, (0.0, spread, -2.0, 2.0))
+    elif distribution == "untruncated_normal":
+        spread = math.sqrt(scale)
+        params = (_fill.NORMAL, (0.0, spread, 0.0, 0.0))
+    else:
+        spread = math.sqrt(3.0 * scale)
+        params = (_fill.UNIFORM, (-spread, spread, 0.0, 0.0))
+    if spread == 0.0:   # scale > 0, but scale / fan underflowed
+        raise ValueError(f"scale is too small: with {mode} = {fan_denominator(mode, fi, fo)} "
+                         f"the {'limit' if distribution == 'uniform' else 'standard deviation'}"
+                         f" of scale={given!r} underflows to 0")
+    return params
 
 
 # -- documentation shared by the functions -----------------------------------
@@ -510,9 +518,14 @@ def orthogonal(shape, gain=1.0, *, seed=None, stream=0, dtype=None, out=None, re
     if out is not None:
         check_out(out, size, dtype)
     nthreads = resolve_threads(threads)
-    if math.prod(size) == 0:            # nothing asked for: skip the QR
-        return np.empty(size, dtype) if out is None else out
     rows, cols = math.prod(shape[:-1]), shape[-1]
+    # The whole matrix is built whatever the region: its normals, their
+    # float64 copy, Q and the scaled result (R is min(rows, cols) square).
+    # Checked for an empty region too, so that validating a spec refuses it.
+    work_bytes = rows * cols * (4 if dtype.name != "float64" else 8) + 3 * rows * cols * 8
+    check_memory(work_bytes, f"orthogonal of shape {shape} (its QR workspace)")
+    if math.prod(size) == 0:            # nothing asked for: skip the QR
+        return new_array(size, dtype) if out is None else out
     if rows * cols == 0:
         full = np.zeros(shape, np.float64)
     else:
@@ -620,10 +633,11 @@ def _constant_fill(shape, value, seed, stream, dtype, out, region, threads, name
     if out is not None:
         check_out(out, size, dtype)
     nthreads = resolve_threads(threads)
+    exact_value(value, dtype, "value" if name == "constant" else name)
     with np.errstate(over="ignore", invalid="ignore"):
         item = _scalar(value, dtype)
     if out is None:
-        out = np.empty(size, dtype)
+        out = new_array(size, dtype)
     if out.size:
         _core.fill_constant(out, item, nthreads)
     return out
@@ -714,7 +728,7 @@ def identity(shape, gain=1.0, *, seed=None, stream=0, dtype=None, out=None, regi
     if len(shape) != 2:
         raise ValueError("shape must be 2-dimensional for identity; "
                          f"got {shape} of rank {len(shape)}")
-    gain = _real(gain, "gain")
+    gain = exact_value(_real(gain, "gain"), _constant_dtype(dtype, out), "gain")
     result = _constant_fill(shape, 0, seed, stream, dtype, out, region, threads, "identity")
     (r0, c0), (nr, nc) = normalize_region(region, shape)
     diag = np.arange(max(r0, c0), min(r0 + nr, c0 + nc))

@@ -3,24 +3,28 @@
 Each tensor is generated through ``region=`` window by window into one
 reusable buffer, and each window is written at its offset with ``pwrite``,
 so RAM use does not grow with the model. (A memory map of the file costs a
-page fault, a zero-fill and an msync per 4 KiB page: 3x slower end to end.) The
-file is written under a temporary name in the same folder and renamed at
-the end: an error or Ctrl-C never leaves a half-written file under the
-final name. Tensor ``name`` uses stream ``name``, so a tensor's values do
-not depend on which other tensors the spec holds.
+page fault, a zero-fill and an msync per 4 KiB page: 3x slower end to end.)
+The file is written as a private temporary in the same folder and published
+complete (``_files.write_safely``): an error, a full disk, Ctrl-C or a kill
+never leave a half-written file under the final name, and an existing file
+is replaced only with ``force``. Tensor ``name`` uses stream ``name``, so a
+tensor's values do not depend on which other tensors the spec holds.
 """
 from __future__ import annotations
 
 import json
 import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
-from ._checks import normalize_shape, resolve_dtype
-from ._stream import key_from_seed
+from ._checks import did_you_mean, normalize_shape, resolve_dtype
+from ._files import pwrite_all, write_safely
+from ._stream import STREAM_VERSION, key_from_seed
+from ._threads import resolve_threads
 
 __all__ = ["save_safetensors", "validate_specs", "load_spec_file", "SAFETENSORS_DTYPES"]
 
@@ -29,6 +33,11 @@ _FROM_SAFETENSORS = {v: k for k, v in SAFETENSORS_DTYPES.items()}
 # Bytes generated per window: bounds RAM (one buffer of this size), amortizes
 # the write calls.
 _WINDOW_BYTES = 64 << 20
+# The safetensors reader refuses a longer header (MAX_HEADER_SIZE in its source).
+_MAX_HEADER_BYTES = 100_000_000
+# Tensor names the format gives another meaning.
+_RESERVED_NAMES = ("__metadata__",)
+_SPEC_FIELDS = ("shape", "init", "dtype")
 
 
 class SpecError(ValueError):
@@ -39,22 +48,36 @@ def _initializer(name, where):
     from . import initializers
     public = [n for n in getattr(initializers, "__all__", ()) if n[:1].islower() and n != "get"]
     if not isinstance(name, str) or name not in public:
-        raise SpecError(f"{where}.init must name a weightinit initializer "
-                        f"({', '.join(sorted(public))}); got {name!r}")
+        raise SpecError(f"{where}.init must name a weightinit initializer; got {name!r}"
+                        f"{did_you_mean(name, public)}; one of {', '.join(sorted(public))}")
     return getattr(initializers, name)
+
+
+def _json_value(value):
+    """numpy scalars as Python numbers, for the metadata."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
 
 
 def _normalize_spec(name, spec) -> dict:
     where = f"tensors[{name!r}]"
     if not isinstance(name, str) or not name:
         raise SpecError(f"tensor names must be non-empty strings; got {name!r}")
-    if not isinstance(spec, dict):
+    if name in _RESERVED_NAMES:
+        raise SpecError(f"{where}: the name {name!r} is reserved by the safetensors format "
+                        "(it holds the file's metadata); rename the tensor")
+    if not isinstance(spec, Mapping):
         raise SpecError(f"{where} must be an object with shape, init and dtype")
-    unknown = set(spec) - {"shape", "init", "dtype"}
+    unknown = [k for k in spec if k not in _SPEC_FIELDS]
     if unknown:
-        raise SpecError(f"{where} has unknown fields {sorted(unknown)}; allowed: shape, init, dtype")
+        raise SpecError(f"{where} has unknown fields {sorted(map(str, unknown))}"
+                        f"{did_you_mean(unknown[0], _SPEC_FIELDS)}; allowed: shape, init, dtype")
     if "shape" not in spec:
         raise SpecError(f"{where}.shape is missing")
+    if not isinstance(spec["shape"], (list, tuple)):
+        raise SpecError(f"{where}.shape must be a list of ints ([n] for a vector, [] for a "
+                        f"scalar); got {spec['shape']!r}")
     try:
         shape = normalize_shape(spec["shape"], name=f"{where}.shape")
     except (TypeError, ValueError) as err:
@@ -62,7 +85,7 @@ def _normalize_spec(name, spec) -> dict:
     init = spec.get("init")
     if isinstance(init, str):
         init_name, params = init, {}
-    elif isinstance(init, dict) and isinstance(init.get("name"), str):
+    elif isinstance(init, Mapping) and isinstance(init.get("name"), str):
         params = {k: v for k, v in init.items() if k != "name"}
         init_name = init["name"]
     else:
@@ -70,8 +93,14 @@ def _normalize_spec(name, spec) -> dict:
     for reserved in ("seed", "stream", "dtype", "out", "region", "threads", "shape"):
         if reserved in params:
             raise SpecError(f"{where}.init may not set {reserved!r}")
+    try:   # the parameters are recorded in the metadata: strict JSON only
+        json.dumps(params, allow_nan=False, default=_json_value)
+    except (TypeError, ValueError) as err:
+        raise SpecError(f"{where}.init: parameters must be JSON values with finite numbers "
+                        f"(they are recorded in the file's metadata); got {params!r} ({err})") from None
     dtype_name = spec.get("dtype", "float32")
-    dtype_name = _FROM_SAFETENSORS.get(dtype_name, dtype_name)
+    if isinstance(dtype_name, str):
+        dtype_name = _FROM_SAFETENSORS.get(dtype_name, dtype_name)
     try:
         dtype = resolve_dtype(dtype_name, name=f"{where}.dtype")
     except TypeError as err:
@@ -89,18 +118,35 @@ def _normalize_spec(name, spec) -> dict:
 def validate_specs(specs) -> dict:
     """Check every tensor spec; return them normalized. Raises SpecError
     (a ValueError) naming the tensor and field at the first problem."""
-    if not isinstance(specs, dict) or not specs:
+    if not isinstance(specs, Mapping) or not specs:
         raise SpecError("specs must be a non-empty mapping of tensor name to spec")
     return {name: _normalize_spec(name, spec) for name, spec in specs.items()}
+
+
+def _unique_keys(pairs):
+    """object_pairs_hook: a name given twice would silently lose the first."""
+    doc = {}
+    for key, value in pairs:
+        if key in doc:
+            raise SpecError(f"duplicate key {key!r} (each tensor name and field may appear "
+                            "once)")
+        doc[key] = value
+    return doc
 
 
 def load_spec_file(path) -> tuple[int | None, dict]:
     """Read a JSON spec file ``{"seed": 0, "tensors": {...}}``."""
     try:
         with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
+            doc = json.load(f, object_pairs_hook=_unique_keys)
+    except SpecError as err:
+        raise SpecError(f"{path}: {err}") from None
     except json.JSONDecodeError as err:
         raise SpecError(f"{path}: not valid JSON ({err})") from None
+    except UnicodeDecodeError as err:
+        raise SpecError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    except RecursionError:
+        raise SpecError(f"{path}: nested too deeply to be a spec") from None
     if not isinstance(doc, dict) or "tensors" not in doc:
         raise SpecError(f"{path}: expected an object with a 'tensors' field")
     unknown = set(doc) - {"seed", "tensors", "description"}
@@ -125,7 +171,11 @@ def _layout(tensors):
 
 def _windows(shape, max_elements):
     """Regions covering ``shape`` in C order, each contiguous in memory and
-    at most ``max_elements`` long (or one row of the innermost axis)."""
+    at most ``max_elements`` long (or one row of the innermost axis).
+
+    Planned arithmetically: window k is found from k by division, so a
+    shape of 2**60 elements costs nothing until its windows are asked for.
+    """
     if not shape:
         yield ()
         return
@@ -135,15 +185,18 @@ def _windows(shape, max_elements):
         inner *= shape[axis]
         axis -= 1
     # axes < axis: one index at a time; axis: chunks; axes > axis: whole.
-    if inner * shape[axis] <= max_elements:
-        step = shape[axis]
-    else:
-        step = max(1, max_elements // inner)
-    for lead in np.ndindex(*shape[:axis]):
-        for start in range(0, shape[axis], step):
-            yield (tuple(slice(i, i + 1) for i in lead)
-                   + (slice(start, min(start + step, shape[axis])),)
-                   + tuple(slice(0, n) for n in shape[axis + 1:]))
+    step = shape[axis] if inner * shape[axis] <= max_elements else max(1, max_elements // inner)
+    chunks = -(-shape[axis] // step)
+    lead_shape = shape[:axis]
+    tail = tuple(slice(0, n) for n in shape[axis + 1:])
+    for k in range(math.prod(lead_shape) * chunks):
+        lead, chunk = divmod(k, chunks)
+        index = []
+        for n in reversed(lead_shape):
+            lead, i = divmod(lead, n)
+            index.append(slice(i, i + 1))
+        start = chunk * step
+        yield tuple(reversed(index)) + (slice(start, min(start + step, shape[axis])),) + tail
 
 
 def _progress(total_bytes, enabled):
@@ -157,6 +210,55 @@ def _progress(total_bytes, enabled):
                 desc="weightinit", mininterval=0.5, delay=1.0)
 
 
+def _metadata_seed(seed) -> dict:
+    """How the seed is recorded: an int as itself; a SeedSequence as its
+    entropy, with the whole sequence as JSON (``SeedSequence(**json)``)."""
+    if isinstance(seed, np.random.SeedSequence):
+        entropy = seed.entropy
+        entropy = [int(e) for e in entropy] if isinstance(entropy, (list, tuple, np.ndarray)) \
+            else int(entropy)
+        sequence = {"entropy": entropy, "spawn_key": [int(k) for k in seed.spawn_key],
+                    "pool_size": int(seed.pool_size)}
+        return {"weightinit.seed": json.dumps(entropy),
+                "weightinit.seed_sequence": json.dumps(sequence, sort_keys=True)}
+    return {"weightinit.seed": str(int(seed))}
+
+
+def _user_metadata(metadata) -> dict:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, Mapping):
+        raise TypeError(f"metadata must be a mapping of str to str; got {type(metadata).__name__}")
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(f"metadata must map str to str; got {key!r}: {type(value).__name__}")
+        if key == "format" or key.startswith("weightinit."):
+            raise ValueError(f"metadata key {key!r} is written by weightinit; choose another")
+    return dict(metadata)
+
+
+def _header(tensors, seed, metadata) -> tuple[list, dict, bytes, int]:
+    """``(order, header, header bytes, data bytes)``; refuses a header the
+    safetensors reader would not read."""
+    order, header, data_bytes = _layout(tensors)
+    recorded = {name: {"shape": list(tensors[name]["shape"]), "dtype": tensors[name]["dtype"].name,
+                       "init": {"name": tensors[name]["init"], **tensors[name]["params"]}}
+                for name in order}
+    meta = {"format": "np", "weightinit.version": __version__,
+            "weightinit.stream": str(STREAM_VERSION), **_metadata_seed(seed),
+            "weightinit.specs": json.dumps(recorded, sort_keys=True, allow_nan=False,
+                                           default=_json_value)}
+    meta.update(metadata)
+    header_bytes = json.dumps({"__metadata__": meta, **header}, separators=(",", ":"),
+                              allow_nan=False).encode("utf-8")
+    header_bytes += b" " * (-len(header_bytes) % 8)
+    if len(header_bytes) > _MAX_HEADER_BYTES:
+        raise ValueError(f"the file's header would be {len(header_bytes):,} bytes, more than the "
+                         f"{_MAX_HEADER_BYTES:,} the safetensors reader accepts (long tensor "
+                         "names or very many tensors); split the model into several files")
+    return order, header, header_bytes, data_bytes
+
+
 def save_safetensors(path, specs, seed=None, *, progress=False, force=False, threads=None,
                      metadata=None):
     """Initialize a whole model into a ``.safetensors`` file.
@@ -164,34 +266,49 @@ def save_safetensors(path, specs, seed=None, *, progress=False, force=False, thr
     Parameters
     ----------
     path : str or os.PathLike
-        Output file. Written as a temporary file in the same folder, renamed
-        when complete.
+        Output file. Written as a private temporary in the same folder
+        (``.NAME.weightinit-XXXXXXXX.tmp``), published when complete.
     specs : dict
         ``{name: {"shape": [...], "init": "he_normal" or {"name": ..., **params},
         "dtype": "bfloat16"}}``; dtype defaults to float32.
-    seed : int or None
+    seed : int, numpy.random.SeedSequence or None
         The model seed; None draws one from OS entropy (recorded in the file).
     progress : bool
         Show a tqdm progress bar (if tqdm is installed) for work over a second.
     force : bool
-        Overwrite an existing file.
+        Overwrite an existing file (also one created while this one is written).
     threads : int or None
         Threads per fill (default: all).
     metadata : dict of str to str, optional
-        Extra entries for the file's ``__metadata__``.
+        Extra entries for the file's ``__metadata__`` (not ``format`` or
+        ``weightinit.*``, which the function writes).
 
     Returns
     -------
     dict
-        ``{"path", "bytes", "tensors", "seed"}``.
+        ``{"path", "bytes", "tensors", "parameters", "seed"}``.
 
     Raises
     ------
     FileExistsError
-        If ``path`` exists and ``force`` is false.
+        If ``path`` exists, or appears while the file is written, and
+        ``force`` is false; the other file is kept.
     ValueError
-        If a spec is malformed (the message names tensor and field); nothing
-        is written then.
+        If a spec is malformed (the message names tensor and field), or the
+        header would exceed the 100 MB the safetensors reader accepts.
+    OSError
+        If the folder is missing or read-only, ``path`` is a folder, the
+        filesystem has less free space than the file needs (checked before
+        anything is created), or a write fails. Nothing is left behind.
+
+    Notes
+    -----
+    ``__metadata__`` records ``weightinit.version``, ``weightinit.stream``
+    (the stream version, ``weightinit._stream.STREAM_VERSION``),
+    ``weightinit.seed`` (an int seed, or a SeedSequence's entropy; then
+    ``weightinit.seed_sequence`` holds its entropy, spawn key and pool size as
+    JSON) and ``weightinit.specs`` (every tensor's shape, dtype and
+    initializer config, as JSON).
 
     Examples
     --------
@@ -199,55 +316,40 @@ def save_safetensors(path, specs, seed=None, *, progress=False, force=False, thr
     >>> d = tempfile.mkdtemp()
     >>> info = save_safetensors(os.path.join(d, "m.safetensors"),
     ...     {"w": {"shape": [4, 3], "init": "glorot_uniform", "dtype": "float32"}}, seed=0)
-    >>> info["tensors"], info["bytes"] > 48
-    (1, True)
+    >>> info["tensors"], info["parameters"], info["bytes"] > 48
+    (1, 12, True)
     """
     path = Path(path)
     tensors = validate_specs(specs)
     if seed is None:
         seed = int.from_bytes(os.urandom(8), "little")
-    key_from_seed(seed)   # validates the seed before anything is written
-    if path.exists() and not force:
-        raise FileExistsError(f"{path} exists; pass force=True (--force) to overwrite")
-    order, header, data_bytes = _layout(tensors)
-    recorded = {name: {"shape": list(tensors[name]["shape"]), "dtype": tensors[name]["dtype"].name,
-                       "init": {"name": tensors[name]["init"], **tensors[name]["params"]}}
-                for name in order}
-    meta = {"format": "np", "weightinit.version": __version__, "weightinit.seed": str(seed),
-            "weightinit.specs": json.dumps(recorded, sort_keys=True)}
-    meta.update({str(k): str(v) for k, v in (metadata or {}).items()})
-    header_doc = {"__metadata__": meta, **header}
-    header_bytes = json.dumps(header_doc, separators=(",", ":")).encode("utf-8")
-    header_bytes += b" " * (-len(header_bytes) % 8)
+    key_from_seed(seed), resolve_threads(threads)   # validated before anything is written
+    order, header, header_bytes, data_bytes = _header(tensors, seed, _user_metadata(metadata))
     data_start = 8 + len(header_bytes)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    total = data_start + data_bytes
+
+    def write(fd):
+        pwrite_all(fd, len(header_bytes).to_bytes(8, "little") + header_bytes, 0)
+        scratch = _Scratch()
+        for name in order:
+            _write_tensor(fd, data_start + header[name]["data_offsets"][0], tensors[name], seed,
+                          name, threads, bar, scratch)
+
     bar = _progress(data_bytes, progress)
     try:
-        with open(tmp, "wb+") as f:
-            f.write(len(header_bytes).to_bytes(8, "little"))
-            f.write(header_bytes)
-            f.truncate(data_start + data_bytes)
-            f.flush()                       # the header before any pwrite
-            scratch = _Scratch()
-            for name in order:
-                _write_tensor(f, data_start + header[name]["data_offsets"][0], name,
-                              tensors[name], seed, threads, bar, scratch)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        write_safely(path, total, write, force=force)
     finally:
         if bar is not None:
             bar.close()
-    return {"path": str(path), "bytes": data_start + data_bytes, "tensors": len(order), "seed": seed}
+    return {"path": str(path), "bytes": total, "tensors": len(order),
+            "parameters": sum(math.prod(t["shape"]) for t in tensors.values()), "seed": seed}
 
 
-def _write_tensor(f, file_offset, name, t, seed, threads, bar, scratch):
-    """Generate tensor ``name`` window by window and write it at ``file_offset``
-    through ``scratch``, the buffer kept across tensors (its pages are
-    faulted in once per file, not once per window)."""
+def _write_tensor(fd, file_offset, t, seed, stream, threads, bar, scratch):
+    """Generate tensor ``t`` (a normalized spec) on ``stream`` window by
+    window and write it at ``file_offset`` of ``fd`` through ``scratch``,
+    the buffer kept across tensors (its pages are faulted in once per file,
+    not once per window)."""
     shape, dtype, fn, params = t["shape"], t["dtype"], t["fn"], t["params"]
     item = dtype.itemsize
     size = math.prod(shape)
@@ -260,10 +362,10 @@ def _write_tensor(f, file_offset, name, t, seed, threads, bar, scratch):
         first = sum(s.start * st for s, st in zip(region, strides))
         region_shape = tuple(s.stop - s.start for s in region)
         window = scratch.take(math.prod(region_shape) * item)
-        fn(shape, seed=seed, stream=name, dtype=dtype,
+        fn(shape, seed=seed, stream=stream, dtype=dtype,
            out=window.view(dtype).reshape(region_shape),
            region=region if region else None, threads=threads, **params)
-        _pwrite_all(f.fileno(), window, file_offset + first * item)
+        pwrite_all(fd, window, file_offset + first * item)
         if bar is not None:
             bar.update(window.nbytes)
 
@@ -281,21 +383,3 @@ class _Scratch:
         if self._buf.nbytes < nbytes:
             self._buf = np.empty(nbytes, np.uint8)
         return self._buf[:nbytes]
-
-
-def _pwrite_all(fd, data: np.ndarray, offset: int) -> None:
-    """Write all of ``data`` at ``offset`` (pwrite may write less than asked;
-    where the OS has no pwrite, seek and write)."""
-    view = memoryview(data).cast("B")
-    while view.nbytes:
-        if _HAVE_PWRITE:
-            written = os.pwrite(fd, view, offset)
-        else:  # pragma: no cover - Windows
-            os.lseek(fd, offset, os.SEEK_SET)
-            written = os.write(fd, view)
-        if written <= 0:
-            raise OSError(f"could not write at offset {offset} of the output file")
-        view, offset = view[written:], offset + written
-
-
-_HAVE_PWRITE = hasattr(os, "pwrite")

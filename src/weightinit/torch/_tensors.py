@@ -107,6 +107,8 @@ def check_parameter(tensor, name) -> None:
 
 def _check_local(torch, tensor, outer, name, contiguous=True):
     """Refuse a tensor whose memory this process cannot fill in place."""
+    if tensor.is_nested:   # before anything asks a nested tensor for its sizes
+        raise TypeError(f"{name} must be a dense (strided) tensor; got a nested tensor")
     if tensor.layout != torch.strided:
         raise TypeError(f"{name} must be a dense (strided) tensor; got layout {tensor.layout}")
     dtype_name = str(tensor.dtype).replace("torch.", "")
@@ -126,6 +128,9 @@ def _check_local(torch, tensor, outer, name, contiguous=True):
         raise ValueError(f"{name} must be contiguous; got shape {tuple(tensor.shape)} with "
                          f"strides {tuple(tensor.stride())} (fill a contiguous tensor, or "
                          "tensor.contiguous(), then copy back)")
+    if tensor.is_neg():    # reads negate the memory: a NumPy view would not be the values
+        raise ValueError(f"{name} has its negative bit set (a lazy negation view): fill "
+                         "the tensor it views, or tensor.resolve_neg() and copy back")
     try:
         held = tensor.untyped_storage().nbytes()
     except (RuntimeError, NotImplementedError):
@@ -142,7 +147,11 @@ def _check_local(torch, tensor, outer, name, contiguous=True):
 
 def _numpy_view(torch, tensor) -> np.ndarray:
     t = tensor.detach()
-    if t.dtype == torch.bfloat16:
-        import ml_dtypes
-        return t.view(torch.int16).numpy().view(ml_dtypes.bfloat16)
-    return t.numpy()
+    try:
+        if t.dtype == torch.bfloat16:
+            import ml_dtypes
+            return t.view(torch.int16).numpy().view(ml_dtypes.bfloat16)
+        return t.numpy()
+    except RuntimeError as err:   # a subclass without real memory (FakeTensor, functorch)
+        raise TypeError(f"tensor of type {type(tensor).__name__} has no CPU memory to fill "
+                        f"({str(err).splitlines()[0]})") from None
