@@ -9,6 +9,7 @@ silent no-op or a write into freed memory).
 """
 from __future__ import annotations
 
+import math
 import sys
 
 import numpy as np
@@ -62,6 +63,10 @@ def _target(tensor, name="tensor") -> _Target:
             raise ValueError(f"{name} must be C-contiguous; got strides {tensor.strides}")
         if not tensor.flags.aligned or not tensor.dtype.isnative:
             raise ValueError(f"{name} must be aligned and in native byte order")
+        held, needed = memoryview(tensor).nbytes, math.prod(tensor.shape) * tensor.itemsize
+        if held != needed:   # a subclass whose shape lies about its buffer
+            raise ValueError(f"{name}'s buffer holds {held} bytes but its shape "
+                             f"{tuple(tensor.shape)} needs {needed}")
         return _Target(tensor, tensor, Layout.whole(tensor.shape))
     try:
         torch = _import_torch()
