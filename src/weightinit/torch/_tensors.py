@@ -63,7 +63,10 @@ def _target(tensor, name="tensor") -> _Target:
             raise ValueError(f"{name} must be C-contiguous; got strides {tensor.strides}")
         if not tensor.flags.aligned or not tensor.dtype.isnative:
             raise ValueError(f"{name} must be aligned and in native byte order")
-        held, needed = memoryview(tensor).nbytes, math.prod(tensor.shape) * tensor.itemsize
+        # The base-class view reports the real buffer (a memoryview would
+        # refuse bfloat16, which has no buffer-protocol format).
+        held = np.ndarray.view(tensor, np.ndarray).nbytes
+        needed = math.prod(tensor.shape) * tensor.itemsize
         if held != needed:   # a subclass whose shape lies about its buffer
             raise ValueError(f"{name}'s buffer holds {held} bytes but its shape "
                              f"{tuple(tensor.shape)} needs {needed}")
