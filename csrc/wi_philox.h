@@ -52,7 +52,7 @@ static inline wi_block wi_philox4x32_10(wi_block ctr, wi_key key)
     return wi_philox4x32_r(10, ctr, key);
 }
 
-/* The stream contract (DESIGN.md 2): block b of stream s has counter
+/* The stream contract (docs/contract.md 2): block b of stream s has counter
  * (b lo, b hi, s lo, s hi). */
 static inline wi_block wi_stream_block(uint64_t block, uint64_t stream, wi_key key)
 {

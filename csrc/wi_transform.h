@@ -1,6 +1,6 @@
 /* Words -> samples, one Philox block at a time (scalar reference path).
  *
- * The element-to-word mapping is the stream contract (DESIGN.md 2):
+ * The element-to-word mapping is the stream contract (docs/contract.md 2):
  *   float32 working precision: element 4b+j takes word j of block b;
  *   float64: element 2b+j takes the 64-bit value (w[2j+1] << 32) | w[2j].
  * Normal samples pair elements (4b, 4b+1), (4b+2, 4b+3) in float32 and

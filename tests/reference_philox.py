@@ -1,6 +1,6 @@
 """A slow, plainly written reference of Philox4x32-R and of the stream contract.
 
-Written from Salmon et al. (SC11) and DESIGN.md section 2 only, never from the
+Written from Salmon et al. (SC11) and docs/contract.md section 2 only, never from the
 C code, so that the tests compare two independent implementations:
 
 * ``philox4x32`` is one block in pure Python ints, round by round;

@@ -3,7 +3,7 @@
 Every public initializer (Keras-style functions, classes through their
 functions, Generator methods, weightinit.torch functions on NumPy arrays)
 at every dtype, on 10**6 elements, plus a region of each. A release that
-changes any of them changes a published stream (DESIGN.md 2).
+changes any of them changes a published stream (docs/contract.md 2).
 
 Regenerate only for a deliberate, major-version stream change:
 ``python tools/make_stability_hashes.py``.

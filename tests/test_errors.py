@@ -1,4 +1,4 @@
-"""Bad input to the Generator (DESIGN.md 5): the right exception, a message
+"""Bad input to the Generator (docs/contract.md 5): the right exception, a message
 naming the argument, ``out`` untouched and no blocks consumed."""
 import numpy as np
 import pytest

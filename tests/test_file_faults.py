@@ -1,4 +1,4 @@
-"""File faults (DESIGN.md 7): files are written through private temporaries
+"""File faults (docs/contract.md 7): files are written through private temporaries
 and never replace or corrupt another file.
 
 - a full disk (a small tmpfs, mounted when the test runs as root) is a clean

@@ -1,4 +1,4 @@
-"""Hostile input (DESIGN.md 5): one table of bad calls across the whole public API.
+"""Hostile input (docs/contract.md 5): one table of bad calls across the whole public API.
 
 Every row is a call that must be rejected with ``TypeError`` or ``ValueError``
 (never a bare ``Exception``, ``RuntimeError``, ``SystemError``, ``OverflowError``

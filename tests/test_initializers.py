@@ -11,7 +11,7 @@ import ml_dtypes  # noqa: E402 - a dependency of weightinit
 BF16 = np.dtype(ml_dtypes.bfloat16)
 C = 0.87962566103423978
 
-# name -> (function, own parameters) for every initializer of DESIGN.md 4.
+# name -> (function, own parameters) for every initializer of docs/contract.md 4.
 ALL = {
     "glorot_uniform": (wi.glorot_uniform, {}),
     "glorot_normal": (wi.glorot_normal, {}),

@@ -1,4 +1,4 @@
-"""Every instruction-set path gives the scalar kernel's bits (DESIGN.md 2, 6).
+"""Every instruction-set path gives the scalar kernel's bits (docs/contract.md 2, 6).
 
 For each ISA this build and CPU can run (forced through ``WEIGHTINIT_ISA``,
 which is read on every call), every distribution x dtype x thread count is

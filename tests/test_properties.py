@@ -1,18 +1,18 @@
 """Property tests (hypothesis): region identity, bounds, Generator blocks, and a fuzz.
 
-* Region identity (DESIGN.md 3): for random shapes, regions, dtypes, thread
+* Region identity (docs/contract.md 3): for random shapes, regions, dtypes, thread
   counts and initializers, ``f(shape, region=r)`` equals ``f(shape)[r]`` bit
   for bit.
 * Bounds and finiteness: uniform initializers stay inside their limit and
   truncated ones inside +-2 stddev (Keras), in the output dtype's rounding; no
   NaN or inf anywhere.
-* Generator blocks (DESIGN.md 4): each call starts at the next unused block,
+* Generator blocks (docs/contract.md 4): each call starts at the next unused block,
   so two calls of n1 and n2 values equal one call of n1 + n2 exactly when n1
   fills whole blocks.
 * A fuzz of argument values (valid and invalid mixed) over the functions,
   classes, Generator methods and ``weightinit.torch`` fills: each call returns
   an array of the right shape and dtype or raises TypeError / ValueError
-  (leaving ``out`` untouched); a call with an argument DESIGN.md 5 calls bad
+  (leaving ``out`` untouched); a call with an argument docs/contract.md 5 calls bad
   must not be accepted. A short fuzz also runs in a subprocess, so that a
   crash of the interpreter is a failed test rather than a dead test run.
 
@@ -374,7 +374,7 @@ def test_generator_block_semantics_by_hand():
 
 # -- fuzz -------------------------------------------------------------------------------------
 
-Arg = namedtuple("Arg", "value ok")     # ok=False: DESIGN.md 5 calls this value bad
+Arg = namedtuple("Arg", "value ok")     # ok=False: docs/contract.md 5 calls this value bad
 
 
 def mixed(valid, invalid):
@@ -434,7 +434,7 @@ def region_shape(shape, region):
 
 
 def strict_shape(value):
-    """``value`` as a valid shape tuple, or None (DESIGN.md 5's reading)."""
+    """``value`` as a valid shape tuple, or None (docs/contract.md 5's reading)."""
     if isinstance(value, (bool, np.bool_)):
         return None
     if isinstance(value, (int, np.integer)):

@@ -1,5 +1,5 @@
 """Stream stability: the SHA-256 of long outputs of every public initializer
-must never change (DESIGN.md 2), and every public initializer must have
+must never change (docs/contract.md 2), and every public initializer must have
 stored hashes."""
 import json
 from pathlib import Path
@@ -18,7 +18,7 @@ def test_output_hash_is_unchanged(name):
     assert name in STORED, f"{name} has no stored hash: run tools/make_stability_hashes.py"
     make, rounded = CASES[name]
     assert cases_module.digest(make(), rounded) == STORED[name], (
-        f"{name} changed: a published stream differs (a breaking change, DESIGN.md 2)")
+        f"{name} changed: a published stream differs (a breaking change, docs/contract.md 2)")
 
 
 def test_every_public_initializer_has_stored_hashes():

@@ -1,5 +1,5 @@
 """The Generator's raw words and uniforms, bit for bit against the pure-NumPy
-reference of the stream contract (DESIGN.md 2): seeds, streams, offsets deep
+reference of the stream contract (docs/contract.md 2): seeds, streams, offsets deep
 in the stream, partial blocks, consecutive calls and regions."""
 import sys
 from pathlib import Path

@@ -2,7 +2,7 @@
 
 Every sample is a pure function of (seed, stream, element index) of the
 Philox4x32-10 generator, so results are bit-identical for any thread count,
-region (shard) or CPU. See README.md and DESIGN.md.
+region (shard) or CPU. See README.md and docs/contract.md.
 
 The PyTorch-style in-place functions live in :mod:`weightinit.torch` and
 the ``jax.nn.initializers``-style ones in :mod:`weightinit.jax`
@@ -27,7 +27,7 @@ from .safetensors import save_safetensors
 
 __all__ = ["Generator", "default_rng", "get_num_threads", "set_num_threads",
            "isa_available", "show_config", "key_from_seed", "stream_id", "__version__",
-           # initializers (DESIGN.md 4)
+           # initializers (docs/contract.md 4)
            "variance_scaling", "glorot_uniform", "glorot_normal", "he_uniform",
            "he_normal", "lecun_uniform", "lecun_normal", "xavier_uniform",
            "xavier_normal", "kaiming_uniform", "kaiming_normal", "random_uniform",
@@ -36,7 +36,7 @@ __all__ = ["Generator", "default_rng", "get_num_threads", "set_num_threads",
            "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal",
            "RandomUniform", "RandomNormal", "TruncatedNormal", "Orthogonal",
            "Identity", "Zeros", "Ones", "Constant", "get",
-           # files (DESIGN.md 7)
+           # files (docs/contract.md 7)
            "save_safetensors"]
 
 

@@ -1,4 +1,4 @@
-"""Validation of shapes, dtypes, regions and ``out`` (DESIGN.md section 5).
+"""Validation of shapes, dtypes, regions and ``out`` (docs/contract.md section 5).
 
 Everything here runs before any write, and every message names the argument
 and what is allowed.

@@ -1,4 +1,4 @@
-"""Output files written safely (DESIGN.md section 7).
+"""Output files written safely (docs/contract.md section 7).
 
 A file is written as a private temporary in the target folder, created with
 ``O_CREAT | O_EXCL | O_NOFOLLOW`` under a fresh random name (so nobody can

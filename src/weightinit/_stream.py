@@ -1,4 +1,4 @@
-"""Seeds, keys and stream names: the stream contract of DESIGN.md section 2.
+"""Seeds, keys and stream names: the stream contract of docs/contract.md section 2.
 
 Every sample is a pure function of (key, stream, element index). This module
 turns what users pass as ``seed`` and ``stream`` into the two 64-bit
@@ -14,7 +14,7 @@ import numpy as np
 
 __all__ = ["key_from_seed", "stream_id", "STREAM_VERSION"]
 
-#: Version of the random stream (DESIGN.md 2): which values a (seed, stream,
+#: Version of the random stream (docs/contract.md 2): which values a (seed, stream,
 #: element index) gives. Recorded in every file the library writes; a change
 #: of the stream increments it.
 STREAM_VERSION = 1

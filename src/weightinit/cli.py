@@ -153,7 +153,7 @@ def write_tensor(init: str, shape, output: str, dtype: str, seed, stream, params
     from .safetensors import save_safetensors
     out_path = _check_suffix(output, (".npy", ".safetensors"), "-o/--output")
     if out_path.suffix == ".safetensors":
-        # A safetensors tensor uses the stream of its name (DESIGN.md 7).
+        # A safetensors tensor uses the stream of its name (docs/contract.md 7).
         if stream is not None and not isinstance(stream, str):
             raise ValueError("--stream must be a name for a .safetensors output (the tensor "
                              f"takes the stream of its name); got {stream}")

@@ -1,4 +1,4 @@
-"""The initializers as Dask arrays (DESIGN.md section 7).
+"""The initializers as Dask arrays (docs/contract.md section 7).
 
 Each block is generated on its own through ``region=`` with fans from the
 global shape, so the array is bit-identical to the local call for any
@@ -84,7 +84,7 @@ def from_initializer(name, shape, *, chunks="auto", seed=None, stream=0, dtype=N
     shape = normalize_shape(shape)
     dtype = resolve_dtype(dtype)
     start, size = normalize_region(region, shape)
-    # Blocks carry the key as the int seed that gives it (DESIGN.md 2), so a
+    # Blocks carry the key as the int seed that gives it (docs/contract.md 2), so a
     # SeedSequence is not shipped to every task and the token is exact.
     key0, key1 = key_from_seed(seed)
     seed = key0 | (key1 << 32)

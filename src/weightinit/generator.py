@@ -5,7 +5,7 @@ Compatibility Guarantee
 A fresh ``Generator(seed, stream)`` starts at block 0 of its stream and
 each call starts at the next unused block, so a sequence of calls with the
 same sizes and dtypes gives the same values in every release, on every
-CPU, at every thread count. Values are those of DESIGN.md section 2:
+CPU, at every thread count. Values are those of docs/contract.md section 2:
 float32/float16/bfloat16 results use one 32-bit word per element (4 per
 block), float64 results one 64-bit value (2 per block).
 """
@@ -57,7 +57,7 @@ class Generator:
     seed : None, int in [0, 2**64) or numpy.random.SeedSequence
         The Philox key; None draws one from OS entropy.
     stream : int in [0, 2**64) or str, default 0
-        Independent sub-stream; a str is hashed (see DESIGN.md 2).
+        Independent sub-stream; a str is hashed (see docs/contract.md 2).
 
     Notes
     -----

@@ -4,7 +4,7 @@ Every function takes the weight ``shape`` first, then keywords: its own
 parameters with Keras's names and defaults, and ``seed``, ``stream``,
 ``dtype``, ``out``, ``region``, ``threads``. Every random initializer samples
 through the C core, so its values are a pure function of
-``(seed, stream, element index)`` (DESIGN.md 2): ``region=`` returns exactly
+``(seed, stream, element index)`` (docs/contract.md 2): ``region=`` returns exactly
 ``full[region]`` (fans always come from the global ``shape``) and float16 or
 bfloat16 results equal the float32 result cast to that dtype, bit for bit.
 
@@ -138,7 +138,7 @@ _COMMON_PARAMETERS = """\
     stream : int in [0, 2**64) or str, default 0, keyword-only
         Independent stream; name it after the parameter
         (``stream="encoder.0.q_proj"``) so each layer of a model has its own
-        values from one seed. A str is hashed with SHA-256 (DESIGN.md 2).
+        values from one seed. A str is hashed with SHA-256 (docs/contract.md 2).
     dtype : {"float32", "float64", "float16", "bfloat16"}, optional, keyword-only
         Default float32, or the dtype of ``out``. 16-bit results are the
         float32 samples rounded to nearest even.
@@ -246,7 +246,7 @@ variance_scaling.__doc__ = _doc("""\
 
     The truncated normal uses one 32-bit word (float64: one 64-bit value)
     per element through the inverse CDF: no rejection, so any element can
-    be computed on its own (DESIGN.md 2).
+    be computed on its own (docs/contract.md 2).
 
 {REFERENCES}
 
@@ -1133,7 +1133,7 @@ def get(identifier):
           ``"xavier_uniform"``...), giving the class with its defaults;
         * a Keras config ``{"class_name": ..., "config": {...}}`` (other
           keys, such as ``"module"``, are ignored);
-        * a spec ``{"name": "he_normal", **parameters}`` (DESIGN.md 7);
+        * a spec ``{"name": "he_normal", **parameters}`` (docs/contract.md 7);
         * a class, which is instantiated; an instance or any other
           callable, returned as it is; None, returned as None.
 

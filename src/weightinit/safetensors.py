@@ -1,4 +1,4 @@
-"""Whole models straight into a ``.safetensors`` file (DESIGN.md section 7).
+"""Whole models straight into a ``.safetensors`` file (docs/contract.md section 7).
 
 Each tensor is generated through ``region=`` window by window into one
 reusable buffer, and each window is written at its offset with ``pwrite``,

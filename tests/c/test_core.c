@@ -1,5 +1,5 @@
 /* Core tests in plain C, for the sanitizer build (tools/sanitize.sh):
- * known answers, and the invariances of DESIGN.md 2-3 on every ISA the CPU
+ * known answers, and the invariances of docs/contract.md 2-3 on every ISA the CPU
  * has -- regions, threads, edges -- with no Python in the way. */
 #include <stdio.h>
 #include <stdlib.h>
