@@ -159,7 +159,7 @@ def test_get_errors():
         wi.get({"config": {}})
     with pytest.raises(TypeError, match="identifier must be"):
         wi.get(3)
-    with pytest.raises(ValueError, match="input_axes .* not supported"):
-        wi.get({"class_name": "HeNormal", "config": {"input_axes": [0], "output_axes": [1]}})
+    with pytest.raises(TypeError, match="input_axes"):
+        wi.get({"class_name": "HeNormal", "config": {"input_axes": "0", "output_axes": [1]}})
     with pytest.raises(TypeError):
         wi.get({"class_name": "HeNormal", "config": {"bogus": 1}})

@@ -24,8 +24,12 @@ from .initializers import (
     lecun_uniform, ones, orthogonal, random_normal, random_uniform, truncated_normal,
     variance_scaling, xavier_normal, xavier_uniform, zeros)
 from .safetensors import save_safetensors
+from ._keras import deserialize, register_keras, serialize
+from . import _keras
 
-__all__ = ["Generator", "default_rng", "get_num_threads", "set_num_threads",
+_keras.install()   # Keras registration: now, or right after `import keras`
+
+__all__ = ["deserialize", "register_keras", "serialize", "Generator", "default_rng", "get_num_threads", "set_num_threads",
            "isa_available", "show_config", "key_from_seed", "stream_id", "__version__",
            # initializers (docs/contract.md 4)
            "variance_scaling", "glorot_uniform", "glorot_normal", "he_uniform",

@@ -207,9 +207,23 @@ def check_out(out, shape, dtype: np.dtype | None, name="out") -> None:
         raise ValueError(f"{name} has shape {out.shape}; expected {tuple(shape)}")
 
 
+def scalar_of(value):
+    """A 0-d NumPy/JAX array (``np.array(3.0)``, ``jnp.array(1.0)``) of a
+    real, non-bool dtype as the Python number it holds; anything else as it
+    is, for the caller's own check to name."""
+    if getattr(value, "ndim", None) != 0 or isinstance(value, numbers.Number):
+        return value
+    try:
+        kind = np.dtype(value.dtype).kind
+    except (TypeError, AttributeError):   # e.g. a torch dtype: not ours to read
+        return value
+    return np.asarray(value).item() if kind in "iuf" else value
+
+
 def _as_float(value, name) -> float:
     if type(value) is float:          # the common case, quickly
         return value
+    value = scalar_of(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
     try:

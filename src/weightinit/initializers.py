@@ -23,7 +23,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from . import _core, _fans, _fill
+from . import _array_init, _core, _fans, _fill, _keras_axes
+from ._checks import scalar_of
 from ._checks import (FLOAT_DTYPE_NAMES, check_memory, check_out, exact_value, finite_float,
                       new_array, normalize_region, normalize_shape, resolve_dtype)
 from ._fans import MODES, compute_fans, fan_denominator
@@ -646,6 +647,7 @@ def _constant_fill(shape, value, seed, stream, dtype, out, region, threads, name
 def _real(value, name):
     """A real ``value`` as given (inf and NaN allowed, as np.full), but never an
     int the float types cannot hold."""
+    value = scalar_of(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
     try:
@@ -785,6 +787,10 @@ class Initializer:
         """An initializer from :meth:`get_config`'s dict."""
         return cls(**_config_dict(config))
 
+    def clone(self):
+        """An equal initializer, as Keras's ``Initializer.clone``."""
+        return type(self).from_config(self.get_config())
+
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
@@ -839,9 +845,6 @@ class _RandomInitializer(Initializer):
         return kwargs
 
 
-_KERAS_AXES_KEYS = ("input_axes", "output_axes")
-
-
 class VarianceScaling(_RandomInitializer):
     """Variance-scaling initializer; see :func:`variance_scaling`.
 
@@ -873,7 +876,8 @@ class VarianceScaling(_RandomInitializer):
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
                  stream=0, *, in_axis=-2, out_axis=-1, batch_axis=(), fan_in=None,
-                 fan_out=None):
+                 fan_out=None, input_axes=None, output_axes=None):
+        self.input_axes, self.output_axes = _keras_axes.check(input_axes, output_axes)
         self.scale = _positive(scale, "scale")
         self.mode = _check_mode(mode)
         self.distribution = _check_distribution(distribution)
@@ -889,17 +893,13 @@ class VarianceScaling(_RandomInitializer):
         self.fan_in = fan_in
         self.fan_out = fan_out
 
-    @classmethod
-    def from_config(cls, config):
-        """An initializer from a config; Keras's ``input_axes``/``output_axes``
-        are accepted when None (their default) and rejected otherwise."""
-        config = dict(_config_dict(config))
-        for name in _KERAS_AXES_KEYS:
-            if name in config:
-                if config.pop(name) is not None:
-                    raise ValueError(f"{name} (Keras) is not supported; use in_axis, "
-                                     "out_axis and batch_axis (JAX's convention) instead")
-        return cls(**config)
+    def __call__(self, shape, dtype=None, *, out=None, region=None, threads=None):
+        kwargs = _keras_axes.fans_kwargs(self, self._call_kwargs(), shape)
+        return variance_scaling(shape, dtype=dtype, out=out, region=region, threads=threads,
+                                **kwargs)
+
+    def get_config(self):
+        return _keras_axes.with_axes(self, super().get_config())
 
 
 class _Preset(VarianceScaling):
@@ -909,11 +909,11 @@ class _Preset(VarianceScaling):
     _params = ("seed", "stream", "in_axis", "out_axis", "batch_axis", "fan_in", "fan_out")
 
     def __init__(self, seed=None, stream=0, *, in_axis=-2, out_axis=-1, batch_axis=(),
-                 fan_in=None, fan_out=None):
+                 fan_in=None, fan_out=None, input_axes=None, output_axes=None):
         scale, mode, distribution = self._preset
         super().__init__(scale, mode, distribution, seed, stream, in_axis=in_axis,
                          out_axis=out_axis, batch_axis=batch_axis, fan_in=fan_in,
-                         fan_out=fan_out)
+                         fan_out=fan_out, input_axes=input_axes, output_axes=output_axes)
 
     def _call_kwargs(self):
         kwargs = {name: getattr(self, name) for name in VarianceScaling._params}
@@ -926,7 +926,7 @@ def _preset_class(name, function, preset):
     :func:`{function.__name__}`, as ``keras.initializers.{name}``.
 
     ``{name}(seed=None, stream=0, *, in_axis=-2, out_axis=-1, batch_axis=(),
-    fan_in=None, fan_out=None)`` is ``VarianceScaling(scale={preset[0]},
+    fan_in=None, fan_out=None, input_axes=None, output_axes=None)`` is ``VarianceScaling(scale={preset[0]},
     mode="{preset[1]}", distribution="{preset[2]}", ...)``; its config holds
     exactly its own arguments.
 
@@ -967,7 +967,7 @@ class RandomUniform(_RandomInitializer):
 
     def __init__(self, minval=-0.05, maxval=0.05, seed=None, stream=0):
         _uniform_params(minval, maxval)
-        self.minval, self.maxval = minval, maxval
+        self.minval, self.maxval = scalar_of(minval), scalar_of(maxval)
         self._init_seed(seed, stream)
 
 
@@ -987,7 +987,7 @@ class RandomNormal(_RandomInitializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None, stream=0):
         finite_float(mean, "mean")
         _positive(stddev, "stddev")
-        self.mean, self.stddev = mean, stddev
+        self.mean, self.stddev = scalar_of(mean), scalar_of(stddev)
         self._init_seed(seed, stream)
 
 
@@ -1007,7 +1007,7 @@ class TruncatedNormal(_RandomInitializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None, stream=0):
         finite_float(mean, "mean")
         _positive(stddev, "stddev")
-        self.mean, self.stddev = mean, stddev
+        self.mean, self.stddev = scalar_of(mean), scalar_of(stddev)
         self._init_seed(seed, stream)
 
 
@@ -1027,7 +1027,7 @@ class Orthogonal(_RandomInitializer):
 
     def __init__(self, gain=1.0, seed=None, stream=0):
         finite_float(gain, "gain")
-        self.gain = gain
+        self.gain = scalar_of(gain)
         self._init_seed(seed, stream)
 
 
@@ -1071,7 +1071,12 @@ class Constant(Initializer):
     _params = ("value",)
 
     def __init__(self, value=0):
-        self.value = _real(value, "value")
+        self.value = _array_init.constant_value(value, _real)
+
+    def __call__(self, shape, dtype=None, *, out=None, region=None, threads=None):
+        if isinstance(self.value, list):      # an array, broadcast as Keras's Constant
+            return _array_init.broadcast(self.value, shape, dtype, "value", out, region)
+        return super().__call__(shape, dtype, out=out, region=region, threads=threads)
 
 
 class Identity(Initializer):
@@ -1126,7 +1131,7 @@ def get(identifier):
 
     Parameters
     ----------
-    identifier : None, str, dict, class or callable
+    identifier : None, str, dict, class, array or callable
         * a name: a class name (``"HeNormal"``), a function name
           (``"he_normal"``), Keras's aliases (``"normal"``, ``"uniform"``,
           ``"one"``, ``"zero"``) or PyTorch's (``"kaiming_normal"``,
@@ -1134,6 +1139,8 @@ def get(identifier):
         * a Keras config ``{"class_name": ..., "config": {...}}`` (other
           keys, such as ``"module"``, are ignored);
         * a spec ``{"name": "he_normal", **parameters}`` (docs/contract.md 7);
+        * an array (NumPy, JAX...), giving an initializer that returns it
+          (a ValueError at call for another shape), as Keras;
         * a class, which is instantiated; an instance or any other
           callable, returned as it is; None, returned as None.
 
@@ -1176,6 +1183,8 @@ def get(identifier):
                          f"'name' (spec) key; got keys {sorted(identifier)}")
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
+    if _array_init.is_array(identifier):
+        return _array_init.FromArray(identifier)
     if callable(identifier):
         return identifier
     raise TypeError("identifier must be None, a str, a dict, an initializer class or a "
