@@ -208,9 +208,11 @@ def check_out(out, shape, dtype: np.dtype | None, name="out") -> None:
 
 
 def scalar_of(value):
-    """A 0-d NumPy/JAX array (``np.array(3.0)``, ``jnp.array(1.0)``) of a
-    real, non-bool dtype as the Python number it holds; anything else as it
+    """A NumPy scalar or 0-d NumPy/JAX array (``np.float32(2)``,
+    ``jnp.array(1.0)``) of a real, non-bool dtype as the Python number it holds; anything else as it
     is, for the caller's own check to name."""
+    if isinstance(value, np.generic):      # np.float32(2): a plain number for configs
+        return value.item() if value.dtype.kind in "iuf" else value
     if getattr(value, "ndim", None) != 0 or isinstance(value, numbers.Number):
         return value
     try:
