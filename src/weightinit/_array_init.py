@@ -60,7 +60,7 @@ class FromArray:
     >>> init((3, 2))
     Traceback (most recent call last):
     ...
-    ValueError: the array has shape (2, 3); the initializer was called with shape (3, 2)
+    ValueError: Expected `shape` to be (2, 3), the shape of the array; the initializer was called with shape (3, 2)
     """
 
     def __init__(self, array):
@@ -69,8 +69,8 @@ class FromArray:
     def __call__(self, shape, dtype=None, **_):
         shape = normalize_shape(shape)
         if self.array.shape != shape:
-            raise ValueError(f"the array has shape {self.array.shape}; the initializer was "
-                             f"called with shape {shape}")
+            raise ValueError(f"Expected `shape` to be {self.array.shape}, the shape of the "
+                             f"array; the initializer was called with shape {shape}")
         return self.array.astype(resolve_dtype(dtype))
 
     def __repr__(self):

@@ -845,6 +845,14 @@ class _RandomInitializer(Initializer):
         return kwargs
 
 
+def _keras_worded(check, args, words):
+    """``check(*args)``, its ValueError opening with Keras's ``words``."""
+    try:
+        return check(*args)
+    except ValueError as exc:
+        raise ValueError(f"{words} {exc}") from None
+
+
 class VarianceScaling(_RandomInitializer):
     """Variance-scaling initializer; see :func:`variance_scaling`.
 
@@ -878,9 +886,12 @@ class VarianceScaling(_RandomInitializer):
                  stream=0, *, in_axis=-2, out_axis=-1, batch_axis=(), fan_in=None,
                  fan_out=None, input_axes=None, output_axes=None):
         self.input_axes, self.output_axes = _keras_axes.check(input_axes, output_axes)
-        self.scale = _positive(scale, "scale")
-        self.mode = _check_mode(mode)
-        self.distribution = _check_distribution(distribution)
+        # Keras's opening words, then ours: code matching Keras's messages still matches
+        self.scale = _keras_worded(_positive, (scale, "scale"),
+                                   "Argument `scale` must be positive float.")
+        self.mode = _keras_worded(_check_mode, (mode,), "Invalid `mode` argument:")
+        self.distribution = _keras_worded(_check_distribution, (distribution,),
+                                          "Invalid `distribution` argument:")
         self._init_seed(seed, stream)
         for value, name in ((in_axis, "in_axis"), (out_axis, "out_axis"),
                             (batch_axis, "batch_axis")):
