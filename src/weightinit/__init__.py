@@ -24,8 +24,11 @@ from .initializers import (
     lecun_uniform, ones, orthogonal, random_normal, random_uniform, truncated_normal,
     variance_scaling, xavier_normal, xavier_uniform, zeros)
 from .safetensors import save_safetensors
+from . import _threadpool
 
-__all__ = ["Generator", "default_rng", "get_num_threads", "set_num_threads",
+_threadpool.install()   # threadpoolctl lists and limits weightinit; imports nothing
+
+__all__ = ["Generator", "default_rng", "Philox4x32", "get_num_threads", "set_num_threads",
            "isa_available", "show_config", "key_from_seed", "stream_id", "__version__",
            # initializers (docs/contract.md 4)
            "variance_scaling", "glorot_uniform", "glorot_normal", "he_uniform",
@@ -46,4 +49,8 @@ def __getattr__(name):
     if name in ("torch", "dask", "jax"):
         import importlib
         return importlib.import_module("." + name, __name__)
+    if name == "Philox4x32":
+        # Lazy: the BitGenerator imports numpy.random (+50 ms on import weightinit).
+        from ._bitgen import Philox4x32
+        return Philox4x32
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -230,6 +230,22 @@ class Generator:
         self._next_block += delta
         return self
 
+    @property
+    def bit_generator(self):
+        """A :class:`weightinit.Philox4x32` at this generator's next unused
+        block (its buffer empty), so ``numpy.random.Generator(g.bit_generator)``
+        continues where ``g``'s next call would start; a new object each time.
+
+        Examples
+        --------
+        >>> g = Generator(3); _ = g.random(4)
+        >>> bool((np.random.Generator(g.bit_generator).random(2) == g.random(2)).all())
+        True
+        """
+        from ._bitgen import Philox4x32
+        return Philox4x32._at(np.random.SeedSequence(list(self._key)), self._key,
+                              self._stream, self._next_block)
+
     def spawn(self, n_children):
         """Independent child generators, as ``numpy.random.Generator.spawn``.
 
