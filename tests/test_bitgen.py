@@ -275,3 +275,20 @@ def test_omp_num_threads(monkeypatch, omp, expected):
     assert wi.get_num_threads() == (expected if expected is not None else auto)
     monkeypatch.setenv("WEIGHTINIT_NUM_THREADS", "2")
     assert wi.get_num_threads() == 2             # weightinit's own variable wins
+
+
+# -- wi.Generator parameters are scalars (refused, not broadcast) ---------------
+@pytest.mark.parametrize("method, kwargs", [
+    ("uniform", {"low": np.zeros(2)}), ("uniform", {"high": [1.0, 2.0]}),
+    ("normal", {"loc": np.zeros(2)}), ("normal", {"scale": (1.0, 2.0)}),
+    ("truncated_normal", {"loc": np.zeros(2)}), ("truncated_normal", {"scale": [1.0]}),
+])
+def test_generator_array_parameters_are_refused(method, kwargs):
+    name = next(iter(kwargs))
+    with pytest.raises(TypeError, match=f"{name} must be a scalar"):
+        getattr(wi.Generator(0), method)(size=2, **kwargs)
+
+
+def test_generator_zero_d_parameters_are_scalars():
+    a = wi.Generator(0).normal(np.array(1.5), np.array(2.0), 4)
+    np.testing.assert_array_equal(a, wi.Generator(0).normal(1.5, 2.0, 4))
