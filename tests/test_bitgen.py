@@ -292,3 +292,11 @@ def test_generator_array_parameters_are_refused(method, kwargs):
 def test_generator_zero_d_parameters_are_scalars():
     a = wi.Generator(0).normal(np.array(1.5), np.array(2.0), 4)
     np.testing.assert_array_equal(a, wi.Generator(0).normal(1.5, 2.0, 4))
+
+
+def test_bitgen_docstring_examples():
+    # --doctest-modules does not collect a compiled .pyx: run its examples here.
+    import doctest
+    from weightinit import _bitgen
+    result = doctest.testmod(_bitgen, extraglobs={"Philox4x32": _bitgen.Philox4x32})
+    assert result.attempted > 0 and result.failed == 0
