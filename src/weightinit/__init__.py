@@ -25,11 +25,13 @@ from .initializers import (
     variance_scaling, xavier_normal, xavier_uniform, zeros)
 from .safetensors import save_safetensors
 from ._keras import deserialize, register_keras, serialize
-from . import _keras
+from . import _keras, _threadpool
 
-_keras.install()   # Keras registration: now, or right after `import keras`
+_keras.install()        # Keras registration: now, or right after `import keras`
+_threadpool.install()   # threadpoolctl lists and limits weightinit; imports nothing
 
-__all__ = ["deserialize", "register_keras", "serialize", "Generator", "default_rng", "get_num_threads", "set_num_threads",
+__all__ = ["Generator", "default_rng", "Philox4x32", "get_num_threads", "set_num_threads",
+           "deserialize", "register_keras", "serialize",
            "isa_available", "show_config", "key_from_seed", "stream_id", "__version__",
            # initializers (docs/contract.md 4)
            "variance_scaling", "glorot_uniform", "glorot_normal", "he_uniform",
@@ -50,4 +52,8 @@ def __getattr__(name):
     if name in ("torch", "dask", "jax"):
         import importlib
         return importlib.import_module("." + name, __name__)
+    if name == "Philox4x32":
+        # Lazy: the BitGenerator imports numpy.random (+50 ms on import weightinit).
+        from ._bitgen import Philox4x32
+        return Philox4x32
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,5 @@
-"""Thread-count policy: ``threads=``, ``set_num_threads``, ``WEIGHTINIT_NUM_THREADS``.
+"""Thread-count policy: ``threads=``, ``set_num_threads``, ``WEIGHTINIT_NUM_THREADS``,
+``OMP_NUM_THREADS`` and threadpoolctl's limits (see :mod:`weightinit._threadpool`).
 
 The count is only ever an argument to the C core (no global state there);
 the process-wide default lives here.
@@ -14,8 +15,10 @@ from ._env import getenv
 __all__ = ["get_num_threads", "set_num_threads", "resolve_threads"]
 
 _ENV = "WEIGHTINIT_NUM_THREADS"
+_OMP_ENV = "OMP_NUM_THREADS"
 _MAX_THREADS = 256
 _default: int | None = None   # set_num_threads value; None means "from env or CPUs"
+_tp_automatic: int | None = None   # automatic count when a threadpoolctl limit began
 
 
 def _available_cpus() -> int:
@@ -26,10 +29,23 @@ def _available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def _from_omp() -> int | None:
+    # As OpenMP runtimes: the first entry of a nested list ("4,2"); a value
+    # that is not a positive int is ignored (it is another library's setting).
+    value = getenv(_OMP_ENV)
+    if value is None:
+        return None
+    try:
+        count = int(value.split(",")[0])
+    except ValueError:
+        return None
+    return min(count, _MAX_THREADS) if count >= 1 else None
+
+
 def _from_env() -> int | None:
     value = getenv(_ENV)
     if value is None or value.strip() == "":
-        return None
+        return _from_omp()
     try:
         count = int(value)
     except ValueError:
@@ -42,8 +58,10 @@ def _from_env() -> int | None:
 def get_num_threads() -> int:
     """Number of threads a fill uses when ``threads=None``.
 
-    ``set_num_threads(n)`` if called, else ``WEIGHTINIT_NUM_THREADS`` if set,
-    else every CPU this process may run on.
+    ``set_num_threads(n)`` (or a ``threadpoolctl.threadpool_limits``) if
+    in force, else ``WEIGHTINIT_NUM_THREADS`` if set, else
+    ``OMP_NUM_THREADS`` if set to a positive int, else every CPU this
+    process may run on.
 
     Examples
     --------
@@ -65,8 +83,25 @@ def set_num_threads(n) -> None:
     1
     >>> set_num_threads(None)
     """
-    global _default
+    global _default, _tp_automatic
     _default = None if n is None else resolve_threads(n)
+    _tp_automatic = None
+
+
+def set_num_threads_limit(n) -> None:
+    """``set_num_threads`` as threadpoolctl calls it. Leaving a
+    ``threadpool_limits`` block passes back the count read on entry; when
+    the default was automatic on entry, that count restores the automatic
+    choice (not a pinned copy of it)."""
+    global _default, _tp_automatic
+    n = resolve_threads(n)
+    if _default is None:
+        _tp_automatic = get_num_threads()
+        _default = n
+    elif _tp_automatic is not None and n == _tp_automatic:
+        _default = _tp_automatic = None
+    else:
+        _default = n
 
 
 # The C core keeps a fill of fewer elements than this on the calling thread

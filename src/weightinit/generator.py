@@ -27,8 +27,20 @@ _ALL_FLOATS = ("float32", "float64", "float16", "bfloat16")
 _BLOCKS_LIMIT = 1 << 64
 
 
+def _scalar(value, name):
+    """A 0-d array as its scalar; arrays and sequences are refused: the C
+    core fills one distribution per call, so parameters are not broadcast."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value.item()
+    if isinstance(value, (np.ndarray, list, tuple)):
+        raise TypeError(
+            f"{name} must be a scalar; array-valued low/high/loc/scale are not broadcast "
+            "(one distribution per call): use e.g. loc + scale * g.standard_normal(size)")
+    return value
+
+
 def _positive_scale(scale, name="scale") -> float:
-    scale = finite_float(scale, name)
+    scale = finite_float(_scalar(scale, name), name)
     if scale <= 0.0:
         raise ValueError(f"{name} must be > 0; got {scale}")
     return scale
@@ -61,6 +73,11 @@ class Generator:
 
     Notes
     -----
+    ``low``, ``high``, ``loc`` and ``scale`` are scalars (a 0-d array is
+    one): array values are refused with a TypeError rather than broadcast,
+    since a call fills one distribution; write ``loc + scale *
+    g.standard_normal(size)`` for per-element parameters.
+
     Methods take NumPy's arguments plus keyword-only ``region=`` (a tuple
     of slices of ``size``: the result is ``full[region]``, and the call
     consumes the blocks of the full size) and ``threads=``.
@@ -147,7 +164,8 @@ class Generator:
         >>> bool((x >= -2).all() and (x < 2).all())
         True
         """
-        low, high = finite_float(low, "low"), finite_float(high, "high")
+        low = finite_float(_scalar(low, "low"), "low")
+        high = finite_float(_scalar(high, "high"), "high")
         if not low < high:
             raise ValueError(f"low must be less than high; got low={low}, high={high}")
         if not math.isfinite(high - low):
@@ -178,7 +196,7 @@ class Generator:
         >>> round(float(x.mean()), 1), round(float(x.std()), 2)
         (10.0, 0.5)
         """
-        loc, scale = finite_float(loc, "loc"), _positive_scale(scale)
+        loc, scale = finite_float(_scalar(loc, "loc"), "loc"), _positive_scale(scale)
         return self._draw(_fill.NORMAL, size, dtype, out, (loc, scale, 0.0, 0.0),
                           region, threads, "normal")
 
@@ -196,7 +214,7 @@ class Generator:
         >>> bool((x >= 3).all() and (x <= 8).all())
         True
         """
-        loc, scale = finite_float(loc, "loc"), _positive_scale(scale)
+        loc, scale = finite_float(_scalar(loc, "loc"), "loc"), _positive_scale(scale)
         a, b = truncation_bounds(a, b)
         return self._draw(_fill.TRUNCNORM, size, dtype, out, (loc, scale, a, b),
                           region, threads, "truncated_normal")
@@ -229,6 +247,22 @@ class Generator:
             raise ValueError(f"delta must be in [0, 2**64 - next block]; got {delta}")
         self._next_block += delta
         return self
+
+    @property
+    def bit_generator(self):
+        """A :class:`weightinit.Philox4x32` at this generator's next unused
+        block (its buffer empty), so ``numpy.random.Generator(g.bit_generator)``
+        continues where ``g``'s next call would start; a new object each time.
+
+        Examples
+        --------
+        >>> g = Generator(3); _ = g.random(4)
+        >>> bool((np.random.Generator(g.bit_generator).random(2) == g.random(2)).all())
+        True
+        """
+        from ._bitgen import Philox4x32
+        return Philox4x32._at(np.random.SeedSequence(list(self._key)), self._key,
+                              self._stream, self._next_block)
 
     def spawn(self, n_children):
         """Independent child generators, as ``numpy.random.Generator.spawn``.
