@@ -142,7 +142,7 @@ constant_.__doc__ = _doc("""\
     ----------
 {TENSOR}
     val : float
-{EXTRAS}
+{EXTRAS_NO_GENERATOR}
         (``seed`` and ``stream`` are accepted for a uniform signature; unused.)
 
 {RETURNS}
@@ -243,6 +243,15 @@ xavier_uniform_.__doc__ = _doc("""\
     >>> from weightinit.torch import xavier_uniform_
     >>> w = xavier_uniform_(np.empty((256, 512), np.float32), seed=0)
     >>> bool(abs(w).max() < (6 / (256 + 512)) ** 0.5)
+    True
+
+    Several layers: one generator for the loop (or a stream per layer),
+    never the same ``seed`` and ``stream`` twice.
+
+    >>> import weightinit as wi
+    >>> g = wi.Generator(seed=0)
+    >>> ws = [xavier_uniform_(np.empty((4, 4), np.float32), generator=g) for _ in range(2)]
+    >>> bool((ws[0] != ws[1]).any())
     True
     """)
 
