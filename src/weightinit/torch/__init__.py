@@ -49,3 +49,18 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_"
            "fast_init"]
 
 from .._torch_fast_init import fast_init  # noqa: E402  (its own module; uses the fills above)
+
+from ._generator import deprecated_alias as _deprecated  # noqa: E402
+
+# The deprecated names torch.nn.init still has, warning as torch does.
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)

@@ -1,6 +1,17 @@
 """Docstring pieces shared by the ``torch.nn.init``-style functions."""
 from __future__ import annotations
 
+_GENERATOR = """\
+    generator : torch.Generator or weightinit.Generator, optional, keyword-only
+        As torch's ``generator=``: a CPU ``torch.Generator`` gives the key
+        (64 bits drawn from it, so ``torch.manual_seed`` + the default
+        generator reproduces a run and successive calls differ); a
+        ``weightinit.Generator`` gives its next unused blocks (global shape).
+        Not with ``seed`` (nor, a ``weightinit.Generator``, with ``stream``).
+        To init several tensors, pass one generator or a stream per tensor:
+        the same ``seed`` and ``stream`` give the same values.
+"""
+
 _EXTRAS = """\
     seed : None, int in [0, 2**64) or numpy.random.SeedSequence, keyword-only
         The Philox key; None draws one from OS entropy.
@@ -23,5 +34,6 @@ _RETURNS = """\
 
 
 def _doc(text):
-    return text.replace("{TENSOR}", _TENSOR).replace("{EXTRAS}", _EXTRAS).replace(
+    return text.replace("{EXTRAS_NO_GENERATOR}", _EXTRAS).replace(
+        "{EXTRAS}", _GENERATOR + _EXTRAS).replace("{TENSOR}", _TENSOR).replace("{EXTRAS}", _EXTRAS).replace(
         "{RETURNS}", _RETURNS)

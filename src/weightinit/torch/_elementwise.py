@@ -9,9 +9,11 @@ from ..initializers import _real
 from ._docs import _doc
 from ._fills import (_check_scale_fits, _empty_warning, _fans_of, _fill_dist, _fill_value,
                      _kaiming_std, _nonnegative, _normal, _uniform)
+from ._generator import torch_arguments
 from ._tensors import _target
 
 
+@torch_arguments()
 def uniform_(tensor, a=0.0, b=1.0, *, seed=None, stream=0, threads=None):
     target = _target(tensor)
     a, b = finite_float(a, "a"), finite_float(b, "b")
@@ -45,6 +47,7 @@ uniform_.__doc__ = _doc("""\
     """)
 
 
+@torch_arguments()
 def normal_(tensor, mean=0.0, std=1.0, *, seed=None, stream=0, threads=None):
     target = _target(tensor)
     mean, std = finite_float(mean, "mean"), _nonnegative(std, "std")
@@ -74,6 +77,7 @@ normal_.__doc__ = _doc("""\
     """)
 
 
+@torch_arguments()
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, seed=None, stream=0,
                   threads=None):
     target = _target(tensor)
@@ -125,6 +129,7 @@ trunc_normal_.__doc__ = _doc("""\
     """)
 
 
+@torch_arguments(generator=False)
 def constant_(tensor, val, *, seed=None, stream=0, threads=None):
     target = _target(tensor)
     return _fill_value(target, _real(val, "val"), seed, stream, threads)
@@ -137,7 +142,7 @@ constant_.__doc__ = _doc("""\
     ----------
 {TENSOR}
     val : float
-{EXTRAS}
+{EXTRAS_NO_GENERATOR}
         (``seed`` and ``stream`` are accepted for a uniform signature; unused.)
 
 {RETURNS}
@@ -198,6 +203,7 @@ zeros_.__doc__ = _doc("""\
     """)
 
 
+@torch_arguments()
 def xavier_uniform_(tensor, gain=1.0, *, seed=None, stream=0, threads=None):
     target = _target(tensor)
     gain = _nonnegative(gain, "gain")
@@ -238,9 +244,19 @@ xavier_uniform_.__doc__ = _doc("""\
     >>> w = xavier_uniform_(np.empty((256, 512), np.float32), seed=0)
     >>> bool(abs(w).max() < (6 / (256 + 512)) ** 0.5)
     True
+
+    Several layers: one generator for the loop (or a stream per layer),
+    never the same ``seed`` and ``stream`` twice.
+
+    >>> import weightinit as wi
+    >>> g = wi.Generator(seed=0)
+    >>> ws = [xavier_uniform_(np.empty((4, 4), np.float32), generator=g) for _ in range(2)]
+    >>> bool((ws[0] != ws[1]).any())
+    True
     """)
 
 
+@torch_arguments()
 def xavier_normal_(tensor, gain=1.0, *, seed=None, stream=0, threads=None):
     target = _target(tensor)
     gain = _nonnegative(gain, "gain")
@@ -283,6 +299,7 @@ xavier_normal_.__doc__ = _doc("""\
     """)
 
 
+@torch_arguments()
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, seed=None,
                      stream=0, threads=None):
     target = _target(tensor)
@@ -331,6 +348,7 @@ kaiming_uniform_.__doc__ = _doc("""\
     """)
 
 
+@torch_arguments()
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, seed=None,
                     stream=0, threads=None):
     target = _target(tensor)

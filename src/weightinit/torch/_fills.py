@@ -12,11 +12,17 @@ from .._fans import calculate_gain, torch_fans
 from .._stream import key_from_seed, stream_id
 from .._threads import resolve_threads
 from ..initializers import _scalar
+from ._generator import Position
 
 
 def _fill_dist(target, dist, params, seed, stream, threads, bounds="a and b"):
-    key, sid = key_from_seed(seed), stream_id(stream)
     nthreads = resolve_threads(threads)
+    if isinstance(seed, Position):   # a weightinit.Generator: its next blocks
+        fill_local(target.array, target.layout, dist, seed.key, seed.sid, params=params,
+                   threads=nthreads, base_block=seed.base_block, bounds=bounds)
+        seed.consume(target.layout.global_shape, target.array.dtype.name)
+        return target.done()
+    key, sid = key_from_seed(seed), stream_id(stream)
     fill_local(target.array, target.layout, dist, key, sid, params=params, threads=nthreads,
                bounds=bounds)
     return target.done()
@@ -56,7 +62,7 @@ def fill_local(array, layout, dist, key, sid, *, params=(0.0, 0.0, 0.0, 0.0), th
 
 def _check_extras(seed, stream, threads):
     """``seed``, ``stream``, ``threads`` of a deterministic fill: validated, unused."""
-    if seed is not None:
+    if seed is not None and not isinstance(seed, Position):
         key_from_seed(seed)
     stream_id(stream)
     resolve_threads(threads)

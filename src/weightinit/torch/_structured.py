@@ -12,6 +12,7 @@ from .._stream import key_from_seed, stream_id
 from .._threads import resolve_threads
 from ._docs import _doc
 from ._fills import _check_extras, _nonnegative, fill_local
+from ._generator import torch_arguments
 from ._tensors import _target
 
 
@@ -52,6 +53,7 @@ eye_.__doc__ = _doc("""\
     """)
 
 
+@torch_arguments(generator=False)
 def dirac_(tensor, groups=1, *, seed=None, stream=0, threads=None):
     target = _target(tensor)
     _check_extras(seed, stream, threads)
@@ -119,6 +121,7 @@ dirac_.__doc__ = _doc("""\
     """)
 
 
+@torch_arguments(blocks=False)
 def orthogonal_(tensor, gain=1, *, seed=None, stream=0, threads=None):
     target = _target(tensor)
     shape = tuple(target.shape)
@@ -190,6 +193,7 @@ orthogonal_.__doc__ = _doc("""\
     """)
 
 
+@torch_arguments(blocks=False)
 def sparse_(tensor, sparsity, std=0.01, *, seed=None, stream=0, threads=None):
     target = _target(tensor)
     shape = tuple(target.shape)

@@ -1,0 +1,129 @@
+"""``generator=`` and 0-d tensor arguments of the ``torch.nn.init``-style functions.
+
+A ``torch.Generator`` (CPU) gives the Philox key: 64 bits taken from it with
+``torch.randint(0, 2**32, (2,), generator=g)`` (low word first), so
+``torch.manual_seed(s)`` then ``generator=torch.default_generator`` is
+reproducible, and successive calls advance it and differ, as in torch.
+``stream=`` still applies. On DTensors every rank must hold the same
+generator state (as ``torch.manual_seed`` on every rank gives), so all ranks
+draw the same key.
+
+A :class:`weightinit.Generator` gives its key and stream, and the fill takes
+the next unused blocks of its stream for the tensor's *global* shape (as a
+``wi.Generator`` call of that size would), so successive calls differ and a
+sharded fill stays independent of the mesh. ``orthogonal_`` and ``sparse_``,
+which draw more than one block per element, take a 64-bit key from the
+generator's next block instead.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+from typing import Any, Callable, NamedTuple
+
+from ..generator import Generator
+
+
+class Position(NamedTuple):
+    """Where a ``wi.Generator`` fill starts: its key, stream and next block."""
+    key: tuple[int, int]
+    sid: int
+    generator: Generator
+
+    @property
+    def base_block(self) -> int:
+        return self.generator._next_block
+
+    def consume(self, shape, dtype_name: str) -> None:
+        """Advance past the blocks a ``wi.Generator`` call of ``shape`` uses."""
+        per = 2 if dtype_name == "float64" else 4
+        self.generator._next_block += -(-math.prod(shape) // per)
+
+
+def _number(value: Any) -> Any:
+    """A 0-d torch tensor as its Python number; anything else unchanged."""
+    if type(value).__module__.startswith("torch") and hasattr(value, "dim"):
+        import torch
+        if isinstance(value, torch.Tensor) and value.dim() == 0:
+            return value.item()
+    return value
+
+
+def _torch_seed(generator) -> int:
+    if str(generator.device) != "cpu":
+        raise ValueError("generator must be a CPU torch.Generator; got one on "
+                         f"{generator.device}")
+    import torch
+    low, high = torch.randint(0, 2**32, (2,), dtype=torch.int64, generator=generator).tolist()
+    return low | (high << 32)
+
+
+def _from_generator(generator, seed, stream, blocks: bool):
+    """The ``seed`` a function receives for ``generator``."""
+    if seed is not None:
+        raise TypeError("give seed or generator, not both")
+    if isinstance(generator, Generator):
+        if stream != 0:
+            raise TypeError("give stream or a weightinit.Generator (it has its stream), "
+                            "not both")
+        if blocks:
+            return Position(generator._key, generator._stream, generator)
+        low, high = generator.random_raw(2).tolist()
+        return low | (high << 32)
+    cls = type(generator)
+    if cls.__module__.startswith("torch") and cls.__name__ == "Generator":
+        return _torch_seed(generator)
+    raise TypeError("generator must be a torch.Generator or a weightinit.Generator; "
+                    f"got {cls.__name__}")
+
+
+def torch_arguments(blocks: bool = True, generator: bool = True) -> Callable:
+    """Decorate a fill: 0-d tensors become numbers, ``generator=`` becomes ``seed``.
+
+    ``blocks``: the fill reads a :class:`Position` (element-wise fills);
+    otherwise a ``wi.Generator`` gives a 64-bit key. ``generator=False``: the
+    torch namesake has no ``generator=`` (``constant_``, ``dirac_``).
+    """
+    takes_generator = generator
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(tensor, *args, **kwargs):
+            generator = kwargs.pop("generator", None) if takes_generator else None
+            args = tuple(_number(a) for a in args)
+            kwargs = {k: (v if k in ("seed", "stream", "threads") else _number(v))
+                      for k, v in kwargs.items()}
+            if generator is not None:
+                kwargs["seed"] = _from_generator(generator, kwargs.get("seed"),
+                                                 kwargs.get("stream", 0), blocks)
+            return func(tensor, *args, **kwargs)
+
+        if not takes_generator:
+            return wrapper
+        sig = inspect.signature(func)
+        params = list(sig.parameters.values())
+        at = next((i for i, p in enumerate(params) if p.name == "seed"), len(params))
+        params.insert(at, inspect.Parameter("generator", inspect.Parameter.KEYWORD_ONLY,
+                                            default=None))
+        wrapper.__signature__ = sig.replace(parameters=params)
+        return wrapper
+    return decorate
+
+
+def deprecated_alias(meth: Callable) -> Callable:
+    """The non-underscore name torch still has, warning as torch's ``_make_deprecate``."""
+    import warnings
+    new_name = meth.__name__
+    old_name = new_name[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of "
+                      f"`nn.init.{new_name}`.", FutureWarning, stacklevel=2)
+        return meth(*args, **kwargs)
+
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old_name
+    deprecated_init.__doc__ = (f"{old_name}(...)\n\n.. warning::\n    This method is now "
+                               f"deprecated in favor of :func:`{new_name}`.\n\n"
+                               f"See :func:`{new_name}` for details.")
+    return deprecated_init
