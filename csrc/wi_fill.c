@@ -3,15 +3,6 @@
 #include <string.h>
 #include "wi_fill.h"
 
-size_t wi_itemsize(int out)
-{
-    switch (out) {
-    case WI_OUT_F64: return 8;
-    case WI_OUT_F16: case WI_OUT_BF16: return 2;
-    default: return 4;
-    }
-}
-
 /* Elements [g, g + n) (global indices) into dst; element g lives in block
  * base_block + g / per, so offsets are counted in blocks and a call deep in
  * the stream never overflows an element index. Whole blocks go straight to the kernel; a partial block at either

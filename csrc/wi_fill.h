@@ -27,8 +27,6 @@ typedef struct {
     int64_t shape[WI_MAX_NDIM];
 } wi_region;
 
-size_t wi_itemsize(int out);
-
 /* Best ISA this CPU and OS support, and the kernel for (isa, p); an ISA the
  * build or CPU lacks falls back to the best lower one. */
 int wi_cpu_best_isa(void);

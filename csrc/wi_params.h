@@ -4,6 +4,7 @@
 #ifndef WI_PARAMS_H
 #define WI_PARAMS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "wi_philox.h"
 
@@ -50,6 +51,11 @@ int wi_params_init(wi_params *p, int dist, int out, uint64_t seed_key0,
 
 /* Elements of a block: 4 for float32 working precision and raw words, 2 for float64. */
 static inline int wi_per_block(int out) { return out == WI_OUT_F64 ? 2 : 4; }
+/* Bytes per element of out's type; inline so the SIMD loops make no call. */
+static inline size_t wi_itemsize(int out)
+{
+    return out == WI_OUT_F64 ? 8 : (out == WI_OUT_F16 || out == WI_OUT_BF16) ? 2 : 4;
+}
 
 /* Standard normal CDF and its log in double, the library's own (setup only). */
 double wi_norm_cdf(double z);
