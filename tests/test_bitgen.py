@@ -1,6 +1,7 @@
 """weightinit.Philox4x32 as NumPy tests its BitGenerators (test_direct.py):
 the stream against the pure-Python reference, state, pickling, advance,
 jumped, spawn, Generator methods and bad input; and threadpoolctl."""
+import os
 import pickle
 import subprocess
 import sys
@@ -267,14 +268,29 @@ def test_import_weightinit_imports_neither_threadpoolctl_nor_numpy_random():
 
 
 @pytest.mark.parametrize("omp, expected", [("1", 1), ("3,2", 3), ("junk", None), ("0", None)])
-def test_omp_num_threads(monkeypatch, omp, expected):
+def test_omp_num_threads(omp, expected):
+    # OMP_NUM_THREADS as the process starts with it; WEIGHTINIT_NUM_THREADS wins.
+    code = ("import os, weightinit as wi\n"
+            "print(wi.get_num_threads(), wi._threads._available_cpus())\n"
+            "os.environ['WEIGHTINIT_NUM_THREADS'] = '2'\n"
+            "print(wi.get_num_threads())")
+    env = {k: v for k, v in os.environ.items() if k != "WEIGHTINIT_NUM_THREADS"}
+    env["OMP_NUM_THREADS"] = omp
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env).stdout.split()
+    got, auto, own = int(out[0]), int(out[1]), int(out[2])
+    assert got == (expected if expected is not None else auto)
+    assert own == 2
+
+
+def test_omp_num_threads_set_after_import_is_not_read(monkeypatch):
+    # dask's Nanny puts OMP_NUM_THREADS=1 into os.environ for its workers:
+    # the client's own fills must keep every CPU, as OpenMP runtimes do.
     monkeypatch.delenv("WEIGHTINIT_NUM_THREADS", raising=False)
-    monkeypatch.setenv("OMP_NUM_THREADS", omp)
     wi.set_num_threads(None)
-    auto = wi._threads._available_cpus()
-    assert wi.get_num_threads() == (expected if expected is not None else auto)
-    monkeypatch.setenv("WEIGHTINIT_NUM_THREADS", "2")
-    assert wi.get_num_threads() == 2             # weightinit's own variable wins
+    before = wi.get_num_threads()
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert wi.get_num_threads() == before
 
 
 # -- wi.Generator parameters are scalars (refused, not broadcast) ---------------

@@ -29,10 +29,9 @@ def _available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _from_omp() -> int | None:
+def _parse_omp(value: str | None) -> int | None:
     # As OpenMP runtimes: the first entry of a nested list ("4,2"); a value
     # that is not a positive int is ignored (it is another library's setting).
-    value = getenv(_OMP_ENV)
     if value is None:
         return None
     try:
@@ -40,6 +39,16 @@ def _from_omp() -> int | None:
     except ValueError:
         return None
     return min(count, _MAX_THREADS) if count >= 1 else None
+
+
+# Read once, at import, as OpenMP runtimes read it at start-up: libraries set
+# it in os.environ later for their child processes (dask's Nanny sets
+# OMP_NUM_THREADS=1 before spawning workers), which must not throttle this one.
+_OMP_AT_START = _parse_omp(os.environ.get(_OMP_ENV))
+
+
+def _from_omp() -> int | None:
+    return _OMP_AT_START
 
 
 def _from_env() -> int | None:
