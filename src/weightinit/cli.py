@@ -178,11 +178,11 @@ def list_catalogue() -> int:
     import inspect
 
     from . import initializers
+    from ._catalogue import FUNCTION_NAMES
     from .safetensors import load_spec_file
     common = {"shape", "seed", "stream", "dtype", "out", "region", "threads"}
     print("initializers (weightinit.NAME(shape, *, seed, stream, dtype, out, region, threads, ...)):")
-    names = sorted(n for n in initializers._BY_NAME if n[:1].islower()
-                   and callable(getattr(initializers, n, None)))
+    names = sorted(FUNCTION_NAMES)  # the catalogue (docs/contract.md 4)
     for name in names:
         fn = getattr(initializers, name)
         own = [str(p) for p in inspect.signature(fn).parameters.values() if p.name not in common]
