@@ -16,13 +16,10 @@ from ._fill import isa_available
 from ._stream import key_from_seed, stream_id
 from ._threads import get_num_threads, set_num_threads
 from .generator import Generator, default_rng
-from .initializers import (
-    Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, Initializer,
-    LecunNormal, LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform,
-    TruncatedNormal, VarianceScaling, Zeros, constant, get, glorot_normal, glorot_uniform,
-    he_normal, he_uniform, identity, kaiming_normal, kaiming_uniform, lecun_normal,
-    lecun_uniform, ones, orthogonal, random_normal, random_uniform, truncated_normal,
-    variance_scaling, xavier_normal, xavier_uniform, zeros)
+# The initializers' functions, classes and get, named by the catalogue
+# (_catalogue.py, docs/contract.md 4); __all__ below takes the same names.
+from . import initializers as _initializers
+from .initializers import *  # noqa: F403
 from .safetensors import save_safetensors
 from ._keras import deserialize, register_keras, serialize
 from . import _keras, _threadpool
@@ -34,14 +31,7 @@ __all__ = ["Generator", "default_rng", "Philox4x32", "get_num_threads", "set_num
            "deserialize", "register_keras", "serialize",
            "isa_available", "show_config", "key_from_seed", "stream_id", "__version__",
            # initializers (docs/contract.md 4)
-           "variance_scaling", "glorot_uniform", "glorot_normal", "he_uniform",
-           "he_normal", "lecun_uniform", "lecun_normal", "xavier_uniform",
-           "xavier_normal", "kaiming_uniform", "kaiming_normal", "random_uniform",
-           "random_normal", "truncated_normal", "orthogonal", "identity", "zeros",
-           "ones", "constant", "Initializer", "VarianceScaling", "GlorotUniform",
-           "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal",
-           "RandomUniform", "RandomNormal", "TruncatedNormal", "Orthogonal",
-           "Identity", "Zeros", "Ones", "Constant", "get",
+           *_initializers.__all__,
            # files (docs/contract.md 7)
            "save_safetensors"]
 

@@ -156,8 +156,13 @@ def compute_fans(shape, in_axis=-2, out_axis=-1, batch_axis=(), *,
     ndim = len(shape)
     fan_in = _fan_override(fan_in, "fan_in")
     fan_out = _fan_override(fan_out, "fan_out")
-    if ndim <= 1 and _default_axes(in_axis, out_axis, batch_axis):
-        fi = fo = shape[0] if ndim else 1
+    if _default_axes(in_axis, out_axis, batch_axis):
+        # The common case without the general axis walk (per-call cost).
+        if ndim <= 1:
+            fi = fo = shape[0] if ndim else 1
+        else:
+            receptive = math.prod(shape[:-2])
+            fi, fo = shape[-2] * receptive, shape[-1] * receptive
     else:
         ins = _axes(in_axis, ndim, "in_axis")
         outs = _axes(out_axis, ndim, "out_axis")

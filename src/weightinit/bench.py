@@ -21,6 +21,7 @@ from ._checks import resolve_dtype
 from ._fill import ISA_NAMES, selected_isa
 from ._threads import get_num_threads
 from .generator import Generator
+from .initializers import TRUNCATION_CORRECTION
 
 __all__ = ["run", "main_table", "CASES"]
 
@@ -29,7 +30,7 @@ CASES = ("uniform", "normal", "truncnorm")
 _FAN = 4096
 _GLOROT_LIMIT = math.sqrt(6.0 / (2 * _FAN))
 _XAVIER_STD = math.sqrt(2.0 / (2 * _FAN))
-_HE_STD = math.sqrt(2.0 / _FAN) / 0.87962566103423978
+_HE_STD = math.sqrt(2.0 / _FAN) / TRUNCATION_CORRECTION
 
 
 @dataclass

@@ -35,6 +35,7 @@ import numpy as np
 from ._checks import did_you_mean
 from ._threads import get_num_threads
 from .generator import Generator
+from .initializers import TRUNCATION_CORRECTION
 
 __all__ = ["main"]
 
@@ -53,7 +54,7 @@ def demo(rows: int = 16384, cols: int = 16384, repeats: int = 3) -> None:
     shape = (rows, cols)
     n = rows * cols
     fan_in = rows   # Keras layout (in, out): fan_in is the second-last axis
-    std = math.sqrt(2.0 / fan_in) / 0.87962566103423978
+    std = math.sqrt(2.0 / fan_in) / TRUNCATION_CORRECTION
     out = np.empty(shape, np.float32)
     ours = _best_of(lambda: Generator(0, "demo").truncated_normal(
         0.0, std, -2.0, 2.0, size=shape, dtype=np.float32, out=out), repeats)
@@ -178,11 +179,11 @@ def list_catalogue() -> int:
     import inspect
 
     from . import initializers
+    from ._catalogue import FUNCTION_NAMES
     from .safetensors import load_spec_file
     common = {"shape", "seed", "stream", "dtype", "out", "region", "threads"}
     print("initializers (weightinit.NAME(shape, *, seed, stream, dtype, out, region, threads, ...)):")
-    names = sorted(n for n in initializers._BY_NAME if n[:1].islower()
-                   and callable(getattr(initializers, n, None)))
+    names = sorted(FUNCTION_NAMES)  # the catalogue (docs/contract.md 4)
     for name in names:
         fn = getattr(initializers, name)
         own = [str(p) for p in inspect.signature(fn).parameters.values() if p.name not in common]

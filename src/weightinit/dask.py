@@ -22,6 +22,7 @@ import functools
 
 import numpy as np
 
+from ._catalogue import FUNCTION_NAMES
 from ._checks import normalize_region, normalize_shape, resolve_dtype
 from ._stream import key_from_seed, stream_id
 
@@ -111,10 +112,7 @@ def _make(name):
     return initializer
 
 
-_NAMES = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
-          "lecun_normal", "variance_scaling", "random_uniform", "random_normal",
-          "truncated_normal", "orthogonal", "identity", "zeros", "ones", "constant",
-          "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal")
+_NAMES = FUNCTION_NAMES  # the catalogue (docs/contract.md 4)
 for _name in _NAMES:
     globals()[_name] = _make(_name)
 __all__ += list(_NAMES)

@@ -29,20 +29,11 @@ from ._checks import (FLOAT_DTYPE_NAMES, check_memory, check_out, exact_value, f
                       new_array, normalize_region, normalize_shape, resolve_dtype)
 from ._fans import MODES, compute_fans, fan_denominator
 from ._stream import key_from_seed, stream_id
+from ._catalogue import CATALOGUE, CLASS_NAMES, FUNCTION_NAMES
 from ._threads import resolve_threads
 
-__all__ = [
-    # functions
-    "variance_scaling", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
-    "lecun_uniform", "lecun_normal", "xavier_uniform", "xavier_normal",
-    "kaiming_uniform", "kaiming_normal", "random_uniform", "random_normal",
-    "truncated_normal", "orthogonal", "identity", "zeros", "ones", "constant",
-    # classes
-    "Initializer", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform",
-    "HeNormal", "LecunUniform", "LecunNormal", "RandomUniform", "RandomNormal",
-    "TruncatedNormal", "Orthogonal", "Identity", "Zeros", "Ones", "Constant",
-    "get",
-]
+# The names come from the catalogue (docs/contract.md 4), declared once.
+__all__ = [*FUNCTION_NAMES, *CLASS_NAMES, "get"]
 
 #: Keras's and JAX's correction: the standard deviation of a standard normal
 #: truncated to [-2, 2], so that a truncated sample has the requested std.
@@ -1110,22 +1101,12 @@ class Identity(Initializer):
 
 # -- get -----------------------------------------------------------------------
 
-_CLASSES = (VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform,
-            LecunNormal, RandomUniform, RandomNormal, TruncatedNormal, Orthogonal, Identity,
-            Zeros, Ones, Constant)
-_FUNCTIONS = (variance_scaling, glorot_uniform, glorot_normal, he_uniform, he_normal,
-              lecun_uniform, lecun_normal, random_uniform, random_normal, truncated_normal,
-              orthogonal, identity, zeros, ones, constant)
-_BY_NAME = {cls.__name__: cls for cls in _CLASSES}
-_BY_NAME.update({fn.__name__: cls for fn, cls in zip(_FUNCTIONS, _CLASSES)})
-_BY_NAME.update({
-    # Keras's aliases
-    "normal": RandomNormal, "uniform": RandomUniform, "one": Ones, "zero": Zeros,
-    "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal,
-    # PyTorch's names of the presets
-    "xavier_uniform": GlorotUniform, "xavier_normal": GlorotNormal,
-    "kaiming_uniform": HeUniform, "kaiming_normal": HeNormal,
-})
+_CLASSES = tuple(globals()[e.cls] for e in CATALOGUE)
+_FUNCTIONS = tuple(globals()[e.function] for e in CATALOGUE)
+# Every name get() accepts: class and function names, PyTorch's function
+# aliases and Keras's extra names, all from the catalogue.
+_BY_NAME = {name: globals()[e.cls] for e in CATALOGUE
+            for name in (e.cls, e.function, *e.aliases, *e.get_names)}
 
 
 def _lookup(name):
