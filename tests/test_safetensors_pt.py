@@ -1,0 +1,31 @@
+import json
+import math
+
+import pytest
+
+from weightinit.safetensors import save_safetensors
+
+
+def _meta(path):
+    with open(path, "rb") as f:
+        n = int.from_bytes(f.read(8), "little")
+        return json.loads(f.read(n))["__metadata__"]
+
+
+def test_format_pt(tmp_path):
+    p = tmp_path / "m.safetensors"
+    save_safetensors(p, {"w": {"shape": [4, 3], "init": "zeros"}}, seed=0, format="pt")
+    assert _meta(p)["format"] == "pt"
+    with pytest.raises(ValueError, match="format"):
+        save_safetensors(tmp_path / "x.safetensors", {"w": {"shape": [1], "init": "zeros"}},
+                         seed=0, format="tf")
+
+
+def test_torch_fans_bound(tmp_path):
+    st = pytest.importorskip("safetensors.numpy")
+    p = tmp_path / "m.safetensors"
+    save_safetensors(p, {"w": {"shape": [512, 768], "init": "kaiming_uniform", "fans": "torch"}},
+                     seed=0)
+    w = st.load_file(p)["w"]
+    bound = math.sqrt(6 / 768)   # torch.nn.init.kaiming_uniform_(a=0): fan_in = in = 768
+    assert bound * 0.99 < abs(w).max() <= bound
