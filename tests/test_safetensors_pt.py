@@ -29,3 +29,12 @@ def test_torch_fans_bound(tmp_path):
     w = st.load_file(p)["w"]
     bound = math.sqrt(6 / 768)   # torch.nn.init.kaiming_uniform_(a=0): fan_in = in = 768
     assert bound * 0.99 < abs(w).max() <= bound
+
+
+def test_cli_format_pt(tmp_path):
+    from weightinit.cli import main
+    spec = tmp_path / "s.json"
+    spec.write_text(json.dumps({"seed": 0, "tensors": {"w": {"shape": [2], "init": "zeros"}}}))
+    out = tmp_path / "m.safetensors"
+    assert main(["init", str(spec), "-o", str(out), "--format", "pt", "--quiet"]) == 0
+    assert _meta(out)["format"] == "pt"
