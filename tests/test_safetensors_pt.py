@@ -38,3 +38,17 @@ def test_cli_format_pt(tmp_path):
     out = tmp_path / "m.safetensors"
     assert main(["init", str(spec), "-o", str(out), "--format", "pt", "--quiet"]) == 0
     assert _meta(out)["format"] == "pt"
+
+
+def test_tied_weight_written_once_loads(tmp_path):
+    torch = pytest.importorskip("torch")
+    st = pytest.importorskip("safetensors.torch")
+    emb = torch.nn.Embedding(5, 3)
+    model = torch.nn.Sequential(emb, torch.nn.Linear(3, 5, bias=False))
+    model[1].weight = emb.weight   # tied: one tensor under two names
+    p = tmp_path / "m.safetensors"
+    save_safetensors(p, {"0.weight": {"shape": [5, 3], "init": "random_normal"}}, seed=0,
+                     format="pt")
+    missing, unexpected = st.load_model(model, p)
+    assert not missing and not unexpected
+    assert torch.equal(model[1].weight, st.load_file(p)["0.weight"])
