@@ -105,7 +105,8 @@ def _peak_rss_mib() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def init_model(spec: str, output: str, seed=None, force=False, quiet=False, threads=None) -> int:
+def init_model(spec: str, output: str, seed=None, force=False, quiet=False, threads=None,
+               fmt: str = "np") -> int:
     """``weightinit init``: a spec file into a safetensors file, with a report.
     Errors raise (``main`` prints them)."""
     from .safetensors import load_spec_file, save_safetensors
@@ -113,7 +114,7 @@ def init_model(spec: str, output: str, seed=None, force=False, quiet=False, thre
     file_seed, tensors = load_spec_file(_spec_path(spec))
     seed = seed if seed is not None else file_seed
     t0 = time.perf_counter()
-    info = save_safetensors(out_path, tensors, seed=seed, progress=not quiet, force=force,
+    info = save_safetensors(out_path, tensors, seed=seed, progress=not quiet, force=force, format=fmt,
                             threads=threads)
     elapsed = time.perf_counter() - t0
     if not quiet:
@@ -223,6 +224,8 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--threads", type=int, default=None)
     i.add_argument("--force", action="store_true", help="overwrite an existing output")
     i.add_argument("--quiet", action="store_true")
+    i.add_argument("--format", choices=("np", "pt"), default="np",
+                   help="the file's format metadata (pt: what PyTorch and transformers write)")
     t = sub.add_parser("tensor", help="one initializer into .npy or .safetensors")
     t.add_argument("init", help="initializer name, e.g. he_normal (see weightinit list)")
     t.add_argument("--shape", type=int, nargs="+", required=True)
@@ -301,7 +304,8 @@ def _run(args) -> int:
     if args.command is None:
         return init_model(MAIN_SPEC, MAIN_OUTPUT, force=args.force)
     if args.command == "init":
-        return init_model(args.spec, args.output, args.seed, args.force, args.quiet, args.threads)
+        return init_model(args.spec, args.output, args.seed, args.force, args.quiet, args.threads,
+                          args.format)
     if args.command == "tensor":
         return write_tensor(args.init, args.shape, args.output, args.dtype, args.seed, args.stream,
                             dict(args.param), args.force, args.quiet, args.threads)

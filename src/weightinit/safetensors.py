@@ -12,6 +12,7 @@ tensor's values do not depend on which other tensors the spec holds.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
@@ -37,7 +38,7 @@ _WINDOW_BYTES = 64 << 20
 _MAX_HEADER_BYTES = 100_000_000
 # Tensor names the format gives another meaning.
 _RESERVED_NAMES = ("__metadata__",)
-_SPEC_FIELDS = ("shape", "init", "dtype")
+_SPEC_FIELDS = ("shape", "init", "dtype", "fans")
 
 
 class SpecError(ValueError):
@@ -106,6 +107,14 @@ def _normalize_spec(name, spec) -> dict:
     except TypeError as err:
         raise SpecError(str(err)) from None
     fn = _initializer(init_name, where)
+    fans = spec.get("fans", "keras")
+    if fans not in ("keras", "torch"):
+        raise SpecError(f"{where}.fans must be 'keras' or 'torch'; got {fans!r}")
+    if fans == "torch" and "fan_in" in inspect.signature(fn).parameters:
+        # PyTorch's (out, in, *kernel) convention, as torch.nn.init computes it.
+        from ._fans import torch_fans
+        fan_in, fan_out = torch_fans(shape)
+        params = {"fan_in": fan_in, "fan_out": fan_out, **params}
     # Validate the parameters with an empty region: all checks, no work.
     probe_region = tuple(slice(0, 0) for _ in shape) if shape else None
     try:
@@ -237,14 +246,14 @@ def _user_metadata(metadata) -> dict:
     return dict(metadata)
 
 
-def _header(tensors, seed, metadata) -> tuple[list, dict, bytes, int]:
+def _header(tensors, seed, metadata, fmt="np") -> tuple[list, dict, bytes, int]:
     """``(order, header, header bytes, data bytes)``; refuses a header the
     safetensors reader would not read."""
     order, header, data_bytes = _layout(tensors)
     recorded = {name: {"shape": list(tensors[name]["shape"]), "dtype": tensors[name]["dtype"].name,
                        "init": {"name": tensors[name]["init"], **tensors[name]["params"]}}
                 for name in order}
-    meta = {"format": "np", "weightinit.version": __version__,
+    meta = {"format": fmt, "weightinit.version": __version__,
             "weightinit.stream": str(STREAM_VERSION), **_metadata_seed(seed),
             "weightinit.specs": json.dumps(recorded, sort_keys=True, allow_nan=False,
                                            default=_json_value)}
@@ -260,7 +269,7 @@ def _header(tensors, seed, metadata) -> tuple[list, dict, bytes, int]:
 
 
 def save_safetensors(path, specs, seed=None, *, progress=False, force=False, threads=None,
-                     metadata=None):
+                     metadata=None, format="np"):
     """Initialize a whole model into a ``.safetensors`` file.
 
     Parameters
@@ -282,6 +291,10 @@ def save_safetensors(path, specs, seed=None, *, progress=False, force=False, thr
     metadata : dict of str to str, optional
         Extra entries for the file's ``__metadata__`` (not ``format`` or
         ``weightinit.*``, which the function writes).
+    format : {"np", "pt"}
+        The ``format`` metadata entry; ``"pt"`` is what PyTorch writers and
+        transformers expect. A spec's ``"fans": "torch"`` computes fans as
+        ``torch.nn.init`` does from ``(out, in, *kernel)`` (default ``"keras"``).
 
     Returns
     -------
@@ -320,11 +333,13 @@ def save_safetensors(path, specs, seed=None, *, progress=False, force=False, thr
     (1, 12, True)
     """
     path = Path(path)
+    if format not in ("np", "pt"):
+        raise ValueError(f"format must be 'np' or 'pt' (what the metadata says); got {format!r}")
     tensors = validate_specs(specs)
     if seed is None:
         seed = int.from_bytes(os.urandom(8), "little")
     key_from_seed(seed), resolve_threads(threads)   # validated before anything is written
-    order, header, header_bytes, data_bytes = _header(tensors, seed, _user_metadata(metadata))
+    order, header, header_bytes, data_bytes = _header(tensors, seed, _user_metadata(metadata), format)
     data_start = 8 + len(header_bytes)
     total = data_start + data_bytes
 
