@@ -22,6 +22,9 @@ _ISA_ENV = "WEIGHTINIT_ISA"
 
 RAW, UNIFORM, NORMAL, TRUNCNORM = (_core.DIST_RAW, _core.DIST_UNIFORM,
                                    _core.DIST_NORMAL, _core.DIST_TRUNCNORM)
+#: truncation bounds more than this many sd out on one side are refused; the
+#: C side declares the same value as WI_TRUNC_FARTHEST_BOUND (csrc/wi_params.c)
+TRUNCATION_LIMIT_SD = 37.0
 
 
 def isa_available(name: str) -> bool:
