@@ -58,7 +58,7 @@ def selected_isa() -> int:
 
 
 def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.0, 0.0, 0.0),
-         region=None, out=None, threads=None, base_block: int = 0, out_dtype_check=True,
+         region=None, out=None, threads=None, base_block: int = 0,
          bounds="low and high"):
     """Generate ``dist`` samples for ``region`` of ``shape`` into ``out`` or a new array.
 
@@ -70,7 +70,7 @@ def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.
     shape = normalize_shape(shape)   # a no-op fast path for normalized tuples
     start, region_shape = normalize_region(region, shape)
     if out is not None:
-        check_out(out, region_shape, dtype if out_dtype_check else None)
+        check_out(out, region_shape, dtype)
     nthreads = resolve_threads(threads, math.prod(region_shape))
     isa = selected_isa()
     p0, p1, p2, p3 = params          # the core takes them as C doubles
