@@ -22,6 +22,9 @@ _ISA_ENV = "WEIGHTINIT_ISA"
 
 RAW, UNIFORM, NORMAL, TRUNCNORM = (_core.DIST_RAW, _core.DIST_UNIFORM,
                                    _core.DIST_NORMAL, _core.DIST_TRUNCNORM)
+#: truncation bounds more than this many sd out on one side are refused; the
+#: C side declares the same value as WI_TRUNC_FARTHEST_BOUND (csrc/wi_params.c)
+TRUNCATION_LIMIT_SD = 37.0
 
 
 def isa_available(name: str) -> bool:
@@ -55,7 +58,7 @@ def selected_isa() -> int:
 
 
 def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.0, 0.0, 0.0),
-         region=None, out=None, threads=None, base_block: int = 0, out_dtype_check=True,
+         region=None, out=None, threads=None, base_block: int = 0,
          bounds="low and high"):
     """Generate ``dist`` samples for ``region`` of ``shape`` into ``out`` or a new array.
 
@@ -67,7 +70,7 @@ def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.
     shape = normalize_shape(shape)   # a no-op fast path for normalized tuples
     start, region_shape = normalize_region(region, shape)
     if out is not None:
-        check_out(out, region_shape, dtype if out_dtype_check else None)
+        check_out(out, region_shape, dtype)
     nthreads = resolve_threads(threads, math.prod(region_shape))
     isa = selected_isa()
     p0, p1, p2, p3 = params          # the core takes them as C doubles

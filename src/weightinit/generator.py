@@ -55,8 +55,9 @@ def truncation_bounds(a, b) -> tuple[float, float]:
     a, b = bounds
     if not a < b:
         raise ValueError(f"a must be less than b; got a={a}, b={b}")
-    if a > 37.0 or b < -37.0:
-        raise ValueError(f"the interval [a, b] = [{a}, {b}] lies more than 37 standard "
+    limit = _fill.TRUNCATION_LIMIT_SD
+    if a > limit or b < -limit:
+        raise ValueError(f"the interval [a, b] = [{a}, {b}] lies more than {limit:g} standard "
                          "deviations from the mean, beyond the sampler's range")
     return a, b
 

@@ -497,6 +497,21 @@ def _region_slices(region, shape):
     return start, size, tuple(slice(s, s + n) for s, n in zip(start, size))
 
 
+def orthonormal_q(a: np.ndarray) -> np.ndarray:
+    """Q of the QR of a tall float64 matrix, its columns' signs fixed by
+    ``sign(diag(R))`` (a zero counts as +1), as Keras, JAX and PyTorch do;
+    shared by :func:`orthogonal` and ``weightinit.torch.orthogonal_``.
+
+    >>> a = np.array([[-2.0, 1.0], [0.0, 3.0], [1.0, 0.0]])
+    >>> q = orthonormal_q(a)
+    >>> bool(np.allclose(q.T @ q, np.eye(2)) and np.all(np.diagonal(q.T @ a) >= 0))
+    True
+    """
+    q, r = np.linalg.qr(a)
+    q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)
+    return q
+
+
 def orthogonal(shape, gain=1.0, *, seed=None, stream=0, dtype=None, out=None, region=None,
                threads=None):
     shape = normalize_shape(shape)
@@ -525,8 +540,7 @@ def orthogonal(shape, gain=1.0, *, seed=None, stream=0, dtype=None, out=None, re
         work = np.float64 if dtype.name == "float64" else np.float32
         a = _fill.fill(_fill.NORMAL, flat, np.dtype(work), key, sid,
                        params=(0.0, 1.0, 0.0, 0.0), threads=nthreads)
-        q, r = np.linalg.qr(a.astype(np.float64, copy=False))
-        q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)    # Keras/JAX: q *= sign(diag(r))
+        q = orthonormal_q(a.astype(np.float64, copy=False))
         if rows < cols:
             q = q.T
         full = (gain * q).reshape(shape)

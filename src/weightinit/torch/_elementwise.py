@@ -89,8 +89,9 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, seed=None, stream
     if not a < b:
         raise ValueError(f"a must be less than b; got a={a}, b={b}")
     lo, hi = (a - mean) / std, (b - mean) / std
-    if lo > 37.0 or hi < -37.0:
-        raise ValueError(f"the interval [a, b] = [{a}, {b}] lies more than 37 standard "
+    limit = _fill.TRUNCATION_LIMIT_SD
+    if lo > limit or hi < -limit:
+        raise ValueError(f"the interval [a, b] = [{a}, {b}] lies more than {limit:g} standard "
                          f"deviations from mean={mean}, beyond the sampler's range")
     return _fill_dist(target, _fill.TRUNCNORM, (mean, std, lo, hi), seed, stream, threads)
 

@@ -10,6 +10,7 @@ from .. import _fill
 from .._checks import finite_float
 from .._stream import key_from_seed, stream_id
 from .._threads import resolve_threads
+from ..initializers import orthonormal_q
 from ._docs import _doc
 from ._fills import _check_extras, _nonnegative, fill_local
 from ._generator import torch_arguments
@@ -141,8 +142,7 @@ def orthogonal_(tensor, gain=1, *, seed=None, stream=0, threads=None):
                       params=(0.0, 1.0, 0.0, 0.0), threads=nthreads).astype(np.float64)
     if rows < cols:
         flat = flat.T
-    q, r = np.linalg.qr(flat)
-    q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)
+    q = orthonormal_q(flat)
     if rows < cols:
         q = q.T
     q = target.layout.gather((gain * q).reshape(shape))
