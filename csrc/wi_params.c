@@ -4,6 +4,7 @@
  * (series and continued fraction on top of wi_exp/wi_log), so the constants
  * -- and with them the stream -- do not depend on the platform's libm. */
 #include <math.h>
+#include <string.h>
 #include "wi_params.h"
 #include "wi_math.h"
 
@@ -55,7 +56,26 @@ static double wi_erfcx_cf(double x)
     return 1.0 / (WI_SQRT_PI * f);
 }
 
-double wi_norm_cdf(double z)
+/* Results of wi_erfcx_cf already computed during one setup. The fraction
+ * is 300 dependent divisions (about 1.5 us); one truncation setup asks for
+ * it up to four times, often at the same x (|a| == |b|, or log CDF after
+ * CDF of one bound). Reusing a value gives the same double, bit for bit. */
+typedef struct {
+    int n;
+    double x[4], v[4];
+} wi_cf_memo;
+
+static double wi_erfcx_memo(wi_cf_memo *m, double x)
+{
+    if (m == NULL) return wi_erfcx_cf(x);
+    for (int i = 0; i < m->n; i++)
+        if (m->x[i] == x) return m->v[i];
+    double v = wi_erfcx_cf(x);
+    if (m->n < 4) { m->x[m->n] = x; m->v[m->n] = v; m->n++; }
+    return v;
+}
+
+static double wi_norm_cdf_m(double z, wi_cf_memo *m)
 {
     if (isnan(z)) return NAN;
     if (z == -INFINITY) return 0.0;
@@ -63,20 +83,23 @@ double wi_norm_cdf(double z)
     double x = fabs(z) * WI_SQRT1_2;
     double tail; /* P(Z > |z|) = erfc(x)/2 */
     if (x < 0.8) tail = 0.5 * (1.0 - wi_erf_series(x));
-    else tail = 0.5 * wi_exp(-0.5 * z * z) * wi_erfcx_cf(x);
+    else tail = 0.5 * wi_exp(-0.5 * z * z) * wi_erfcx_memo(m, x);
     return z < 0 ? tail : 1.0 - tail;
 }
 
-double wi_norm_logcdf(double z)
+static double wi_norm_logcdf_m(double z, wi_cf_memo *m)
 {
     if (z == -INFINITY) return -INFINITY;
     if (z > 3.0) {                 /* log(1 - t) for a small upper tail t */
-        double t = wi_norm_cdf(-z);
+        double t = wi_norm_cdf_m(-z, m);
         return -(t + t * t * (0.5 + t * (1.0 / 3.0 + t * 0.25)));
     }
-    if (z > -5.0) return wi_log(wi_norm_cdf(z));
-    return -0.5 * z * z + wi_log(0.5 * wi_erfcx_cf(-z * WI_SQRT1_2));
+    if (z > -5.0) return wi_log(wi_norm_cdf_m(z, m));
+    return -0.5 * z * z + wi_log(0.5 * wi_erfcx_memo(m, -z * WI_SQRT1_2));
 }
+
+double wi_norm_cdf(double z) { return wi_norm_cdf_m(z, NULL); }
+double wi_norm_logcdf(double z) { return wi_norm_logcdf_m(z, NULL); }
 
 static void wi_init_uniform(wi_consts *c, double low, double high)
 {
@@ -89,26 +112,64 @@ static void wi_init_uniform(wi_consts *c, double low, double high)
     c->f_high_below = nextafterf(fh, -INFINITY);
 }
 
-static int wi_init_truncnorm(wi_consts *c, double a, double b)
+/* The truncation constants in double, from the bounds (a, b) alone. */
+typedef struct {
+    double a, b, flip, r0, r1, pb, logpb;
+} wi_trunc_setup;
+
+static int wi_trunc_compute(wi_trunc_setup *t, double a, double b)
 {
     if (!(a < b)) return -1;
     double flip = 1.0, lo = a, hi = b;
     if (a > -b) { flip = -1.0; lo = -b; hi = -a; }    /* lean left: hi <= |lo| */
     if (hi < -WI_TRUNC_FARTHEST_BOUND) return -1;
-    double pb = wi_norm_cdf(hi), logpb = wi_norm_logcdf(hi), r0, r1;
+    wi_cf_memo m = {0};
+    double pb = wi_norm_cdf_m(hi, &m), logpb = wi_norm_logcdf_m(hi, &m), r0, r1;
     if (hi < -5.0) {                /* deep tail: ratios in the log domain */
-        r0 = wi_exp(wi_norm_logcdf(lo) - logpb);
+        r0 = wi_exp(wi_norm_logcdf_m(lo, &m) - logpb);
         r1 = 1.0 - r0;
     } else {
-        double pa = wi_norm_cdf(lo);
+        double pa = wi_norm_cdf_m(lo, &m);
         r0 = pa / pb;
         r1 = (pb - pa) / pb;
     }
     if (!(r1 > 0.0)) return -1;
-    c->d_r0 = r0; c->d_r1 = r1; c->d_pb = pb; c->d_logpb = logpb;
-    c->d_flip = flip; c->d_lo = a; c->d_hi = b;
-    c->f_r0 = (float)r0; c->f_r1 = (float)r1; c->f_pb = (float)pb;
-    c->f_logpb = (float)logpb; c->f_flip = (float)flip;
+    *t = (wi_trunc_setup){a, b, flip, r0, r1, pb, logpb};
+    return 0;
+}
+
+/* The last few bounds set up on this thread: a model initializes layer after
+ * layer with the same (a, b), and a hit skips the CDFs entirely. Per thread,
+ * so no locking; an entry is a pure function of its (a, b), matched bit for
+ * bit (memcmp, so -0.0 and 0.0 stay apart). */
+#define WI_TRUNC_CACHE 4
+static _Thread_local wi_trunc_setup wi_trunc_cache[WI_TRUNC_CACHE];
+static _Thread_local int wi_trunc_cache_n, wi_trunc_cache_next;
+
+static int wi_trunc_lookup(wi_trunc_setup *t, double a, double b)
+{
+    for (int i = 0; i < wi_trunc_cache_n; i++) {
+        const wi_trunc_setup *e = &wi_trunc_cache[i];
+        if (memcmp(&e->a, &a, sizeof a) == 0 && memcmp(&e->b, &b, sizeof b) == 0) {
+            *t = *e;
+            return 0;
+        }
+    }
+    if (wi_trunc_compute(t, a, b) != 0) return -1;
+    wi_trunc_cache[wi_trunc_cache_next] = *t;
+    wi_trunc_cache_next = (wi_trunc_cache_next + 1) % WI_TRUNC_CACHE;
+    if (wi_trunc_cache_n < WI_TRUNC_CACHE) wi_trunc_cache_n++;
+    return 0;
+}
+
+static int wi_init_truncnorm(wi_consts *c, double a, double b)
+{
+    wi_trunc_setup t;
+    if (wi_trunc_lookup(&t, a, b) != 0) return -1;
+    c->d_r0 = t.r0; c->d_r1 = t.r1; c->d_pb = t.pb; c->d_logpb = t.logpb;
+    c->d_flip = t.flip; c->d_lo = a; c->d_hi = b;
+    c->f_r0 = (float)t.r0; c->f_r1 = (float)t.r1; c->f_pb = (float)t.pb;
+    c->f_logpb = (float)t.logpb; c->f_flip = (float)t.flip;
     c->f_lo = (float)a; c->f_hi = (float)b;
     if (!(c->f_r1 > 0.0f)) return -1;
     return 0;
