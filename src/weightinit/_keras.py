@@ -13,6 +13,8 @@ from __future__ import annotations
 import sys
 import warnings
 
+from ._after_import import call_after_import
+
 PACKAGE = "weightinit"
 _done = False
 
@@ -44,45 +46,14 @@ def _register_quietly() -> None:
                       RuntimeWarning, stacklevel=2)
 
 
-class _KerasHook:
-    """A ``sys.meta_path`` finder that only wraps the loader of ``keras`` so
-    that registration runs once ``keras/__init__`` has run; it removes
-    itself at the first ``import keras``."""
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname != "keras":
-            return None
-        import importlib.util
-        _remove_hook()
-        spec = importlib.util.find_spec("keras")
-        loader = getattr(spec, "loader", None)
-        if loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        run = loader.exec_module
-
-        def exec_module(module):
-            run(module)
-            _register_quietly()
-
-        loader.exec_module = exec_module
-        return spec
-
-
-_HOOK = _KerasHook()
-
-
-def _remove_hook() -> None:
-    if _HOOK in sys.meta_path:
-        sys.meta_path.remove(_HOOK)
-
-
 def install() -> None:
-    """At ``import weightinit``: register now if Keras is imported, else hook."""
+    """At ``import weightinit``: register now if Keras is imported, else right
+    after ``import keras``."""
     keras = sys.modules.get("keras")
-    if keras is not None and hasattr(keras, "saving"):
+    if keras is None:
+        call_after_import("keras", lambda module: _register_quietly())
+    elif hasattr(keras, "saving"):
         _register_quietly()
-    elif keras is None and _HOOK not in sys.meta_path:
-        sys.meta_path.insert(0, _HOOK)
 
 
 def serialize(initializer) -> dict:

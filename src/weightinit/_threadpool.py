@@ -10,7 +10,7 @@ once, else a meta-path hook registers it when threadpoolctl is imported.
 """
 from __future__ import annotations
 
-import sys
+from ._after_import import call_after_import
 
 __all__ = ["install"]
 
@@ -42,32 +42,6 @@ def _register(threadpoolctl) -> None:
     _registered = True
 
 
-class _ImportHook:
-    """Registers the controller right after threadpoolctl's first import."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name != "threadpoolctl":
-            return None
-        import importlib.util
-        sys.meta_path.remove(self)          # once, and no recursion below
-        spec = importlib.util.find_spec(name)
-        loader = getattr(spec, "loader", None)
-        if loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        run = loader.exec_module
-
-        def exec_module(module):
-            run(module)
-            _register(module)
-
-        loader.exec_module = exec_module
-        return spec
-
-
 def install() -> None:
     """Register now if threadpoolctl is imported, else when it is."""
-    module = sys.modules.get("threadpoolctl")
-    if module is not None:
-        _register(module)
-    elif not any(isinstance(f, _ImportHook) for f in sys.meta_path):
-        sys.meta_path.insert(0, _ImportHook())
+    call_after_import("threadpoolctl", _register)
