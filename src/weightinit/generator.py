@@ -28,11 +28,10 @@ _BLOCKS_LIMIT = 1 << 64
 
 
 def _scalar(value, name):
-    """A 0-d array as its scalar; arrays and sequences are refused: the C
-    core fills one distribution per call, so parameters are not broadcast."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        return value.item()
-    if isinstance(value, (np.ndarray, list, tuple)):
+    """``value`` unchanged unless it is an array or a sequence, which is
+    refused: the C core fills one distribution per call, so parameters are
+    not broadcast (0-d arrays are numbers, read by ``finite_float``)."""
+    if (isinstance(value, np.ndarray) and value.ndim) or isinstance(value, (list, tuple)):
         raise TypeError(
             f"{name} must be a scalar; array-valued low/high/loc/scale are not broadcast "
             "(one distribution per call): use e.g. loc + scale * g.standard_normal(size)")
