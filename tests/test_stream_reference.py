@@ -1,6 +1,8 @@
-"""The Generator's raw words and uniforms, bit for bit against the pure-NumPy
+"""The Generator's raw words and uniforms, bit for bit (and its normals, as
+Box-Muller of the documented words, within a few ulps) against the pure-NumPy
 reference of the stream contract (docs/contract.md 2): seeds, streams, offsets deep
 in the stream, partial blocks, consecutive calls and regions."""
+import math
 import sys
 from pathlib import Path
 
@@ -193,3 +195,40 @@ def test_last_blocks_of_the_stream():
                                                      2**64 - 3))
     with pytest.raises(ValueError, match="size"):
         g.random_raw(1)
+
+
+def test_float32_normal_at_smallest_radius_word():
+    """Block 360477 of (0, "max-radius") has w[2] >> 8 == 0: Box-Muller takes
+    u = 2**-24 (never 0), so the pair has radius sqrt(-2 log 2**-24) = 5.7678,
+    finite and within the documented 5.768."""
+    block = 360477
+    words = wi.Generator(0, "max-radius").advance(block).random_raw(4)
+    assert words[2] >> 8 == 0
+    z = wi.Generator(0, "max-radius").advance(block).standard_normal(4, dtype=np.float32)
+    radius = math.hypot(float(z[2]), float(z[3]))
+    assert np.isfinite(z).all() and np.abs(z).max() <= 5.768
+    assert radius == pytest.approx(math.sqrt(-2 * math.log(2.0**-24)), rel=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_normal_is_box_muller_of_its_words(dtype):
+    """Each pair is (r cos 2 pi t, r sin 2 pi t), r = sqrt(-2 log u), of the
+    documented words (README): the library's own log/sincos agree with
+    libm's float64 within a few ulps of the output precision."""
+    n, per = 200_000, (4 if dtype == np.float32 else 2)
+    key, stream = ref.key_of(5), ref.stream_of("box-muller")
+    if per == 4:
+        w = ref.raw_words(key, stream, ref.elements(n)).astype(np.uint64)
+        bits, shift = 24, 8
+    else:
+        w = ref.raw_u64(key, stream, ref.elements(n))
+        bits, shift = 53, 11
+    u = ((w[0::2] >> np.uint64(shift)) + np.uint64(1)).astype(np.float64) * 2.0**-bits
+    t = (w[1::2] >> np.uint64(shift)).astype(np.float64) * 2.0**-bits
+    r = np.sqrt(-2.0 * np.log(u))
+    want = np.empty(n)
+    want[0::2], want[1::2] = r * np.cos(2 * np.pi * t), r * np.sin(2 * np.pi * t)
+    got = wi.Generator(5, "box-muller").standard_normal(n, dtype=dtype).astype(np.float64)
+    # errors of both sides grow with the radius (the angle's rounding is scaled by r)
+    tol = 16 * np.finfo(dtype).eps * np.maximum(1.0, np.repeat(r, 2))
+    assert (np.abs(got - want) <= tol).all(), np.max(np.abs(got - want) / tol)
