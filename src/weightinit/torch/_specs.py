@@ -2,9 +2,12 @@
 and the explicit parameters that give the same bits.
 
 A fill such as ``kaiming_uniform_(w, a=sqrt(5))`` is a distribution whose
-parameters torch computes from the shape; the spec states the computed
-parameters (``{"name": "random_uniform", "minval": -b, "maxval": b}``), with
-torch's arithmetic (the same helpers the fills use), so
+parameters torch computes from the shape. Its spec is the catalogue's
+initializer on torch's fans (``{"init": "he_uniform", "fans": "torch"}``,
+or ``variance_scaling`` with torch's scale and mode) when that gives the
+same parameters to the last bit, and otherwise states the parameters as
+torch computes them (``{"name": "random_uniform", "minval": -b, "maxval":
+b}``, with the helpers the fills use), so
 :func:`weightinit.save_safetensors` writes the same values as the fill on a
 stream named after the tensor. Fills that are not one initializer over the
 whole tensor (``orthogonal_``, ``sparse_``, ``dirac_``, ``eye_``, an
@@ -20,6 +23,8 @@ import math
 from ._builtin_rules import embedding_normal_
 from ._elementwise import (constant_, kaiming_normal_, kaiming_uniform_, normal_, ones_,
                            trunc_normal_, uniform_, xavier_normal_, xavier_uniform_, zeros_)
+from .._fans import calculate_gain, torch_fans
+from ..initializers import _variance_scaling_sampler
 from ._fills import _kaiming_std, _xavier_std
 from ._generator import _number
 
@@ -58,15 +63,56 @@ def _trunc_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0):
     return None
 
 
-def _xavier(shape, gain, sample):
+# variance_scaling's (scale, mode, distribution) that the catalogue names
+_PRESETS = {(1.0, "fan_avg", "uniform"): "glorot_uniform", (2.0, "fan_in", "uniform"): "he_uniform",
+            (1.0, "fan_in", "uniform"): "lecun_uniform"}
+
+
+def _scaled(shape, scale, mode, distribution, expected):
+    """``variance_scaling`` on torch's fans, if it gives the distribution
+    parameters ``expected`` (torch's, computed otherwise) to the last bit;
+    else the explicit distribution. Keras's arithmetic and torch's round
+    differently for some shapes: only the bits decide."""
+    low, spread = expected
+    explicit = _uniform(low, spread) if distribution == "uniform" else _normal(low, spread)
+    if explicit["name"] == "constant":
+        return explicit
+    fan_in, fan_out = torch_fans(shape)
+    # gain**2 as computed (relu: 2.0000000000000004), or the number it rounds (2.0)
+    for candidate in dict.fromkeys((float(f"{scale:.12g}"), scale)):
+        try:
+            _, params = _variance_scaling_sampler(shape, candidate, mode, distribution, -2, -1,
+                                                  (), fan_in, fan_out)
+        except (TypeError, ValueError):
+            continue
+        if (params[0], params[1]) == (low, spread):
+            preset = _PRESETS.get((candidate, mode, distribution))
+            return ({"name": preset} if preset else
+                    {"name": "variance_scaling", "scale": candidate, "mode": mode,
+                     "distribution": distribution}), "torch"
+    return explicit
+
+
+def _xavier(shape, gain, distribution):
     std = _xavier_std(shape, gain)
-    return {"name": "zeros"} if std is None else sample(std)
+    if std is None:
+        return {"name": "zeros"}
+    if distribution == "uniform":
+        bound = math.sqrt(3.0) * std
+        return _scaled(shape, float(gain) ** 2, "fan_avg", distribution, (-bound, bound))
+    return _scaled(shape, float(gain) ** 2, "fan_avg", distribution, (0.0, std))
 
 
-def _kaiming(shape, a, mode, nonlinearity, sample):
+def _kaiming(shape, a, mode, nonlinearity, distribution):
     if 0 in shape:
         return {"name": "zeros"}           # torch leaves it alone: nothing to write
-    return sample(_kaiming_std(shape, a, mode, nonlinearity))
+    std = _kaiming_std(shape, a, mode, nonlinearity)
+    scale = float(calculate_gain(nonlinearity, a)) ** 2
+    mode = mode.lower()
+    if distribution == "uniform":
+        bound = math.sqrt(3.0) * std
+        return _scaled(shape, scale, mode, distribution, (-bound, bound))
+    return _scaled(shape, scale, mode, distribution, (0.0, std))
 
 
 def _embedding(shape, padding_idx=None):
@@ -81,14 +127,12 @@ _INITS = {
     constant_: lambda shape, val: _constant(val),
     ones_: lambda shape: {"name": "ones"},
     zeros_: lambda shape: {"name": "zeros"},
-    xavier_uniform_: lambda shape, gain=1.0: _xavier(
-        shape, gain, lambda std: _uniform(-math.sqrt(3.0) * std, math.sqrt(3.0) * std)),
-    xavier_normal_: lambda shape, gain=1.0: _xavier(shape, gain, lambda std: _normal(0.0, std)),
+    xavier_uniform_: lambda shape, gain=1.0: _xavier(shape, gain, "uniform"),
+    xavier_normal_: lambda shape, gain=1.0: _xavier(shape, gain, "untruncated_normal"),
     kaiming_uniform_: lambda shape, a=0, mode="fan_in", nonlinearity="leaky_relu": _kaiming(
-        shape, a, mode, nonlinearity,
-        lambda std: _uniform(-math.sqrt(3.0) * std, math.sqrt(3.0) * std)),
+        shape, a, mode, nonlinearity, "uniform"),
     kaiming_normal_: lambda shape, a=0, mode="fan_in", nonlinearity="leaky_relu": _kaiming(
-        shape, a, mode, nonlinearity, lambda std: _normal(0.0, std)),
+        shape, a, mode, nonlinearity, "untruncated_normal"),
     embedding_normal_: _embedding,
 }
 
@@ -156,4 +200,8 @@ def fill_spec(fill, args, kwargs, shape, dtype: str, name: str) -> dict:
     if init is None:
         raise ValueError(f"{name}: its fill {_label(fn, args, kwargs)} is not one initializer "
                          "over the whole tensor, so it cannot be written as a spec")
-    return {"shape": [int(n) for n in shape], "dtype": dtype, "init": init}
+    spec = {"shape": [int(n) for n in shape], "dtype": dtype}
+    if isinstance(init, tuple):
+        init, spec["fans"] = init
+    spec["init"] = init
+    return spec
