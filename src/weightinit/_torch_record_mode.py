@@ -23,11 +23,26 @@ from .torch import constant_
 
 _TORCH_INIT_FILE = torch.nn.init.__file__
 _TRUNC_CODE = torch.nn.init._no_grad_trunc_normal_.__code__
-_IS_META = torch.Tensor.is_meta.__get__
+_IS_META = torch.Tensor.is_meta           # its __get__ reaches the mode (a new wrapper each time)
 
 
 def _describe(tensor) -> str:
     return f"a tensor of shape {tuple(tensor.shape)}"
+
+
+def _non_persistent(roots, name) -> bool:
+    """Whether ``name`` is a non-persistent buffer (not in ``state_dict()``, so
+    never in a model file: rotary ``inv_freq``) in a module of ``roots``."""
+    owner, _, local = name.rpartition(".")
+    for ref in roots:
+        module = ref()
+        try:
+            mod = module.get_submodule(owner) if owner else module
+        except AttributeError:
+            continue
+        if local in getattr(mod, "_non_persistent_buffers_set", ()):
+            return True
+    return False
 
 
 class _RecordLedger(Ledger):
@@ -37,6 +52,9 @@ class _RecordLedger(Ledger):
         super().__init__(0, None, module)
         self.specs: dict[str, dict] = {}
 
+    def roots(self, extra=()) -> tuple:
+        return ((self.module_ref,) if self.module_ref is not None else ()) + tuple(extra)
+
     def name_now(self, tensor, frame) -> str | None:
         """The name a fill of ``tensor`` would be written under, looked up now."""
         with torch._C.DisableTorchFunction():
@@ -44,8 +62,7 @@ class _RecordLedger(Ledger):
             if storage is None:
                 return None
             view = View(tensor, storage)
-            roots = ((self.module_ref,) if self.module_ref is not None else ()) + \
-                stack_roots(frame)
+            roots = self.roots(stack_roots(frame))
             for ref in roots:
                 module = ref()
                 if module is not None:
@@ -73,13 +90,16 @@ class _RecordLedger(Ledger):
         self._slots.clear()
 
     def _write_slot(self, slot, names) -> None:
-        fill = slot.fills[-1]
+        # a slot is named by the first of its fills that covers a named tensor
         with torch._C.DisableTorchFunction():
-            name = self.stream_of(fill, names)
+            named = [(f, self.stream_of(f, names)) for f in slot.fills]
+        fill, name = next(((f, n) for f, n in named if not n.startswith("#")), named[-1])
         if name.startswith("#"):
             raise ValueError(f"record_init: a {fill.kind} fill of {fill.view.describe()} that no "
                              "module holds as a parameter or buffer has no name to be written "
                              "under; pass module= (the model) to record_init")
+        if _non_persistent(self.roots(fill.roots), name):
+            return                 # not part of the model's file
         if len(slot.fills) > 1:
             kinds = " then ".join(f.kind for f in slot.fills)
             raise ValueError(f"record_init: {name!r} is filled in parts ({kinds}; e.g. a padding "
@@ -108,7 +128,7 @@ class _RecordMode(FastInitMode):
         return super().__exit__(exc_type, exc, tb)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        if func is _IS_META and args:
+        if getattr(func, "__self__", None) is _IS_META and args:
             self._meta_shortcut(args[0], sys._getframe(1))
         return super().__torch_function__(func, types, args, kwargs)
 
@@ -197,7 +217,8 @@ class _RecordMode(FastInitMode):
     def _copy_method(self, func, args, kwargs, frame):
         if args and self._owned_storage(args[0], autograd_records=False) is not None:
             name = self.ledger.name_now(args[0], frame)
-            if name is not None:
+            if name is not None and not _non_persistent(self.ledger.roots(stack_roots(frame)),
+                                                        name):
                 raise ValueError(f"record_init: {name!r} is copied from another tensor "
                                  "(copy_), which a spec cannot express")
         return super()._copy_method(func, args, kwargs, frame)
