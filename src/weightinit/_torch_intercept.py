@@ -169,7 +169,8 @@ class FastInitMode(TorchFunctionMode):
         if handler is None and getattr(func, "__module__", None) in _INIT_MODULES:
             handler = _INIT_HANDLERS.get(getattr(func, "__name__", None))
         if handler is not None:
-            result = handler(self, func, args, kwargs, sys._getframe(1))
+            # by name, so that a subclass (record_init's mode) can override a handler
+            result = getattr(self, handler.__name__)(func, args, kwargs, sys._getframe(1))
             if result is not _PASS:
                 return result
         if self.ledger and not _reads_nothing(func, args):

@@ -32,7 +32,10 @@ and keeps its part. A ``Partial`` placement is refused.
 
 :func:`init_module` initializes a whole ``torch.nn.Module`` (plain or
 sharded) the way its modules' ``reset_parameters`` do, or by your
-``rules=``, every parameter once, on the stream named after it. This module
+``rules=``, every parameter once, on the stream named after it;
+:func:`module_specs` gives what it would write as the specs of
+:func:`weightinit.save_safetensors` (a model on the meta device is fine),
+and :func:`record_init` records a model's own init code as such specs. This module
 imports torch only when a torch tensor or module is given.
 """
 from __future__ import annotations
@@ -41,14 +44,16 @@ from .._fans import calculate_gain
 from ._elementwise import (constant_, kaiming_normal_, kaiming_uniform_, normal_, ones_,
                            trunc_normal_, uniform_, xavier_normal_, xavier_uniform_, zeros_)
 from ._module import init_module
+from ._module_specs import module_specs
 from ._structured import dirac_, eye_, orthogonal_, sparse_
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
            "zeros_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_",
            "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_", "init_module",
-           "fast_init"]
+           "module_specs", "fast_init", "record_init"]
 
 from .._torch_fast_init import fast_init  # noqa: E402  (its own module; uses the fills above)
+from .._torch_record import record_init  # noqa: E402  (fast_init's recording form)
 
 from ._generator import deprecated_alias as _deprecated  # noqa: E402
 

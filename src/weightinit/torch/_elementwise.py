@@ -7,8 +7,8 @@ from .. import _fill
 from .._checks import finite_float, real_float
 from ..initializers import _real
 from ._docs import _doc
-from ._fills import (_check_scale_fits, _empty_warning, _fans_of, _fill_dist, _fill_value,
-                     _kaiming_std, _nonnegative, _normal, _uniform)
+from ._fills import (_check_scale_fits, _empty_warning, _fill_dist, _fill_value, _kaiming_std,
+                     _nonnegative, _normal, _uniform, _xavier_std)
 from ._generator import torch_arguments
 from ._tensors import _target
 
@@ -208,10 +208,9 @@ zeros_.__doc__ = _doc("""\
 def xavier_uniform_(tensor, gain=1.0, *, seed=None, stream=0, threads=None):
     target = _target(tensor)
     gain = _nonnegative(gain, "gain")
-    fan_in, fan_out = _fans_of(target)
-    if fan_in + fan_out == 0:
+    std = _xavier_std(target.shape, gain)
+    if std is None:
         return _fill_value(target, 0.0, seed, stream, threads)   # empty tensor
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
     _check_scale_fits(target, a, "gain")
     return _uniform(target, -a, a, seed, stream, threads)
@@ -261,10 +260,9 @@ xavier_uniform_.__doc__ = _doc("""\
 def xavier_normal_(tensor, gain=1.0, *, seed=None, stream=0, threads=None):
     target = _target(tensor)
     gain = _nonnegative(gain, "gain")
-    fan_in, fan_out = _fans_of(target)
-    if fan_in + fan_out == 0:
+    std = _xavier_std(target.shape, gain)
+    if std is None:
         return _fill_value(target, 0.0, seed, stream, threads)
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     _check_scale_fits(target, 6.0 * std, "gain")
     return _normal(target, 0.0, std, seed, stream, threads)
 
@@ -306,7 +304,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, s
     target = _target(tensor)
     if _empty_warning(target):
         return tensor
-    std = _kaiming_std(target, a, mode, nonlinearity)
+    std = _kaiming_std(target.shape, a, mode, nonlinearity)
     bound = math.sqrt(3.0) * std
     return _uniform(target, -bound, bound, seed, stream, threads)
 
@@ -355,7 +353,7 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, se
     target = _target(tensor)
     if _empty_warning(target):
         return tensor
-    std = _kaiming_std(target, a, mode, nonlinearity)
+    std = _kaiming_std(target.shape, a, mode, nonlinearity)
     return _normal(target, 0.0, std, seed, stream, threads)
 
 

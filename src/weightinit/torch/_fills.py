@@ -105,13 +105,19 @@ def _torch_mode(mode):
     return mode.lower()
 
 
-def _fans_of(target):
-    return torch_fans(target.shape)
+def _xavier_std(shape, gain):
+    """``gain * sqrt(2 / (fan_in + fan_out))`` of a ``(out, in, *kernel)``
+    shape, as torch; None for an empty tensor (no fans)."""
+    fan_in, fan_out = torch_fans(shape)
+    if fan_in + fan_out == 0:
+        return None
+    return gain * math.sqrt(2.0 / float(fan_in + fan_out))
 
 
-def _kaiming_std(target, a, mode, nonlinearity):
+def _kaiming_std(shape, a, mode, nonlinearity):
+    """Kaiming's std of a ``(out, in, *kernel)`` shape, as torch."""
     mode = _torch_mode(mode)
-    fan_in, fan_out = _fans_of(target)
+    fan_in, fan_out = torch_fans(shape)
     fan = fan_in if mode == "fan_in" else fan_out
     if nonlinearity == "leaky_relu" and isinstance(a, float) and not math.isfinite(a):
         raise ValueError(f"a (the negative slope of leaky_relu) must be finite; got {a}")

@@ -39,15 +39,16 @@ class _Plan:
     ``reset_parameters`` calls, in PyTorch's order (children first).
     """
 
-    def __init__(self, module, torch, rules: Rules):
+    def __init__(self, module, torch, rules: Rules, *, check: bool = True):
         self.module, self.torch = module, torch
         self.params = dict(module.named_parameters())
         self.names = {id(p): name for name, p in self.params.items()}
         self.aliases = {name: self.names[id(p)]
                         for name, p in module.named_parameters(remove_duplicate=False)
                         if self.names[id(p)] != name}
-        for name, p in self.params.items():
-            check_parameter(p, name)
+        if check:                     # off for specs: nothing is filled, meta is fine
+            for name, p in self.params.items():
+                check_parameter(p, name)
         self.ruled = {}
         for mod_name, mod in module.named_modules():
             for local, p in mod.named_parameters(recurse=False):
@@ -97,9 +98,20 @@ class _Plan:
 
     # -- running -------------------------------------------------------------
 
+    def _last_fills(self) -> dict:
+        """{name: index of the step that fills it}: the last fill of a name counts."""
+        return {step[1]: i for i, step in enumerate(self.steps) if step[0] == "fill"}
+
+    def _warn_untouched(self):
+        untouched = [name for name in self.params if name not in self.covered]
+        if untouched:
+            warnings.warn("init_module left these parameters as they were (their module has "
+                          "no known initialization, no reset_parameters and no rule): "
+                          f"{', '.join(untouched)}", stacklevel=4)
+
     def run(self, seed, key, prefix, threads):
         torch = self.torch
-        last = {step[1]: i for i, step in enumerate(self.steps) if step[0] == "fill"}
+        last = self._last_fills()
         for i, step in enumerate(self.steps):
             if step[0] == "fill":
                 _, name, fn, args, kwargs = step
@@ -113,11 +125,48 @@ class _Plan:
         for name, rule in self.ruled.items():
             if rule.fill is not None:
                 self._fill(name, rule.fill, (), {}, seed, prefix, threads)
-        untouched = [name for name in self.params if name not in self.covered]
-        if untouched:
-            warnings.warn("init_module left these parameters as they were (their module has "
-                          "no known initialization, no reset_parameters and no rule): "
-                          f"{', '.join(untouched)}", stacklevel=3)
+        self._warn_untouched()
+
+    def specs(self, prefix, buffers: bool) -> dict:
+        """What :meth:`run` writes, as ``{prefix + name: spec}``, writing nothing."""
+        from ._specs import dtype_name, fill_spec
+        last, specs = self._last_fills(), {}
+        for i, step in enumerate(self.steps):
+            if step[0] == "fill":
+                _, name, fn, args, kwargs = step
+                if last[name] == i:
+                    p = self.params[name]
+                    specs[_join(prefix, name)] = fill_spec(fn, args, kwargs, p.shape,
+                                                           dtype_name(p.dtype, name), name)
+            elif step[0] == "buffers":
+                if buffers:
+                    specs.update(self._buffer_specs(step[1], prefix))
+            else:
+                self._reset_refused(step[1], step[2])
+        for name, rule in self.ruled.items():
+            if rule.fill is not None:
+                p = self.params[name]
+                specs[_join(prefix, name)] = fill_spec(rule.fill, (), {}, p.shape,
+                                                       dtype_name(p.dtype, name), name)
+        self._warn_untouched()
+        return specs
+
+    def _buffer_specs(self, reset, prefix) -> dict:
+        """A buffer reset (BatchNorm's ``reset_running_stats``), recorded, not run."""
+        from .._torch_record import RecordInit
+        with RecordInit(module=self.module, warn=False) as rec, self.torch.no_grad():
+            reset()
+        return {_join(prefix, name): spec for name, spec in rec.specs.items()}
+
+    def _reset_refused(self, mod, mod_name):
+        here = [_join(mod_name, n) for n, p in mod.named_parameters(recurse=False)
+                if self.names[id(p)] == _join(mod_name, n)]
+        written = [n for n in here if n not in self.ruled or self.ruled[n].fill is None]
+        raise ValueError(f"{', '.join(written)}: init_module fills {'them' if len(written) > 1 else 'it'} "
+                         f"with {type(mod).__name__}.reset_parameters() on torch's generator, "
+                         "which a spec cannot express; give a rule (rules=) with a "
+                         "weightinit.torch function, or record the module's init code with "
+                         "weightinit.torch.record_init")
 
     def _fill(self, name, fn, args, kwargs, seed, prefix, threads):
         tensor = self.params[name]
