@@ -1,6 +1,9 @@
 /* The only loops over output arrays: region rows, block edges, threads. */
 #include <pthread.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "wi_fill.h"
 
 /* Elements [g, g + n) (global indices) into dst; element g lives in block
@@ -188,3 +191,59 @@ int wi_fill_constant(void *out, uint64_t nitems, const void *value, size_t item,
     return 0;
 }
 
+/* ---- memory-write ceilings for the benchmarks --------------------------- */
+
+typedef struct {
+    char *out;          /* 64-byte aligned */
+    int streaming;
+} wi_store_job;
+
+/* 64-byte lines [a, b) of 0.5f: aligned 16-byte stores (SSE2 is part of
+ * x86-64), non-temporal when streaming; plain C stores elsewhere. */
+static void wi_store_piece(void *ctx, uint64_t a, uint64_t b)
+{
+    const wi_store_job *job = (const wi_store_job *)ctx;
+    char *dst = job->out + a * 64, *end = job->out + b * 64;
+#if defined(__SSE2__)
+    const __m128i v = _mm_set1_epi32(0x3f000000);
+    if (job->streaming) {
+        for (; dst < end; dst += 64) {
+            _mm_stream_si128((__m128i *)dst, v);
+            _mm_stream_si128((__m128i *)(dst + 16), v);
+            _mm_stream_si128((__m128i *)(dst + 32), v);
+            _mm_stream_si128((__m128i *)(dst + 48), v);
+        }
+        _mm_sfence();     /* the stores are visible when the thread is joined */
+    } else {
+        for (; dst < end; dst += 64) {
+            _mm_store_si128((__m128i *)dst, v);
+            _mm_store_si128((__m128i *)(dst + 16), v);
+            _mm_store_si128((__m128i *)(dst + 32), v);
+            _mm_store_si128((__m128i *)(dst + 48), v);
+        }
+    }
+#else
+    (void)job;
+    const uint32_t half = 0x3f000000u;
+    for (; dst < end; dst += 4) memcpy(dst, &half, 4);
+#endif
+}
+
+int wi_fill_store_ceiling(void *out, uint64_t nbytes, int streaming, int nthreads)
+{
+    if (nbytes > 0 && out == NULL) return -1;
+    char *base = (char *)out;
+    uintptr_t addr = (uintptr_t)base;
+    uint64_t head = (64 - addr % 64) % 64;
+    if (head > nbytes) head = nbytes;
+    uint64_t lines = (nbytes - head) / 64, tail = nbytes - head - lines * 64;
+    const uint32_t half = 0x3f000000u;
+    /* The unaligned edges, bytes of the same pattern by address. */
+    for (uint64_t i = 0; i < head; i++) base[i] = ((const char *)&half)[(addr + i) % 4];
+    char *last = base + head + lines * 64;
+    for (uint64_t i = 0; i < tail; i++)
+        last[i] = ((const char *)&half)[((uintptr_t)last + i) % 4];
+    wi_store_job job = {base + head, streaming};
+    wi_parallel(lines, nthreads, wi_store_piece, &job);
+    return 0;
+}

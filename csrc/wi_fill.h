@@ -45,6 +45,11 @@ int wi_fill(const wi_params *p, const wi_region *region, void *out,
  * yardstick of the benchmarks. Returns 0, or -1 on bad arguments. */
 int wi_fill_constant(void *out, uint64_t nitems, const void *value, size_t item, int nthreads);
 
+/* The memory-write ceilings of the benchmarks: nbytes of out written with
+ * plain (streaming == 0) or non-temporal stores on up to nthreads threads,
+ * split as a fill is. Returns 0, or -1 on bad arguments. */
+int wi_fill_store_ceiling(void *out, uint64_t nbytes, int streaming, int nthreads);
+
 /* The compiler and the core's compile flags (wi_build.c). */
 const char *wi_build_compiler(void);
 const char *wi_build_flags(void);

@@ -1,6 +1,7 @@
 """The C core's thread split at its threshold (docs/contract.md 2): fills just
 above ``2 * PARALLEL_MIN_ELEMENTS`` (the smallest that 2 threads take) give
-the one-thread bits, also in a fork()ed child."""
+the one-thread bits, also in a fork()ed child, and the benchmark's store
+ceilings write every byte of a buffer."""
 import os
 
 import numpy as np
@@ -47,3 +48,15 @@ def test_two_thread_fill_after_fork():
             os._exit(code)
     assert wait_for_child(pid) == 0
 
+
+@pytest.mark.parametrize("streaming", [False, True])
+@pytest.mark.parametrize("start,stop", [(0, 4 * N), (1, 4 * N - 3), (5, 70), (3, 3)])
+def test_store_ceiling_writes_every_byte(streaming, start, stop):
+    buf = np.zeros(4 * N + 64, np.uint8)
+    view = buf[start:stop]
+    _core.fill_store_ceiling(view, streaming, 2)
+    # The pattern is 0.5f by address: one nonzero byte (0x3f) per 4, aligned.
+    addr = view.ctypes.data + np.arange(view.size)
+    expected = np.where(addr % 4 == 3, 0x3f, 0).astype(np.uint8)
+    np.testing.assert_array_equal(view, expected)
+    assert not buf[:start].any() and not buf[stop:].any()
