@@ -9,6 +9,8 @@
  * come from __builtin_cpu_supports, which reads what the compiler runtime
  * detected once at load: executing CPUID on every call would cost tens of
  * microseconds in a virtual machine (it traps to the hypervisor). */
+#include <stdlib.h>
+#include <string.h>
 #include "wi_fill.h"
 
 #if defined(WI_HAVE_X86_SIMD) && (defined(__x86_64__) || defined(_M_X64))
@@ -58,12 +60,32 @@ int wi_cpu_best_isa(void)
 #endif
 }
 
+#if WI_X86_SIMD
+/* AVX512_BF16 (CPUID leaf 7 subleaf 1, EAX bit 5, as the runtime read it) is
+ * an extension of the AVX-512 kernels, not an ISA of its own: with it they
+ * narrow bfloat16 by vcvtne2ps2bf16, to the same bits. WEIGHTINIT_AVX512BF16=0
+ * in the environment when the library loads keeps the integer rounding, so
+ * tests check that path on CPUs that have the extension too. */
+static int wi_bf16_refused;
+
+__attribute__((constructor)) static void wi_read_bf16_env(void)
+{
+    const char *env = getenv("WEIGHTINIT_AVX512BF16");
+    wi_bf16_refused = env != NULL && strcmp(env, "0") == 0;
+}
+
+static int wi_cpu_has_avx512bf16(void)
+{
+    return !wi_bf16_refused && __builtin_cpu_supports("avx512bf16");
+}
+#endif
+
 wi_block_kernel wi_select_kernel(int isa, const wi_params *p)
 {
 #if WI_X86_SIMD
     int best = wi_cpu_best_isa();
     if (isa > best) isa = best;     /* fall back to the best lower one */
-    if (isa == WI_ISA_AVX512) return wi_kernel_avx512_for(p);
+    if (isa == WI_ISA_AVX512) return wi_kernel_avx512_for(p, wi_cpu_has_avx512bf16());
     if (isa == WI_ISA_AVX2) return wi_kernel_avx2_for(p);
 #else
     (void)isa;

@@ -1,6 +1,9 @@
 /* The only loops over output arrays: region rows, block edges, threads. */
 #include <pthread.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "wi_fill.h"
 
 /* Elements [g, g + n) (global indices) into dst; element g lives in block
@@ -65,19 +68,74 @@ static void wi_fill_range(const wi_params *p, wi_block_kernel kernel,
     }
 }
 
+/* ---- threads: one helper for every threaded loop ------------------------ */
+
+/* Runs body(ctx, a, b) over [0, n) cut into up to nthreads contiguous
+ * pieces, each starting at a multiple of WI_CHUNK_ELEMENTS (so each thread
+ * first-touches its own pages, and a split never changes a value), with at
+ * least WI_PARALLEL_MIN_ELEMENTS per thread: below that, starting a thread
+ * costs more than it saves. Threads are created per call and joined, so no
+ * state survives into a fork()ed child. */
+typedef void (*wi_range_body)(void *ctx, uint64_t a, uint64_t b);
+
+typedef struct {
+    wi_range_body body;
+    void *ctx;
+    uint64_t a, b;
+} wi_piece;
+
+static void *wi_piece_run(void *arg)
+{
+    wi_piece *piece = (wi_piece *)arg;
+    if (piece->a < piece->b) piece->body(piece->ctx, piece->a, piece->b);
+    return NULL;
+}
+
+#define WI_MAX_THREADS 256
+
+static void wi_parallel(uint64_t n, int nthreads, wi_range_body body, void *ctx)
+{
+    uint64_t max_threads = n / WI_PARALLEL_MIN_ELEMENTS;
+    if (max_threads < 1) max_threads = 1;
+    if (nthreads < 1) nthreads = 1;
+    if (nthreads > WI_MAX_THREADS) nthreads = WI_MAX_THREADS;
+    int threads = (uint64_t)nthreads < max_threads ? nthreads : (int)max_threads;
+    if (threads == 1) {
+        if (n) body(ctx, 0, n);
+        return;
+    }
+    wi_piece pieces[WI_MAX_THREADS];
+    pthread_t tids[WI_MAX_THREADS];
+    int started[WI_MAX_THREADS];
+    uint64_t chunks = (n + WI_CHUNK_ELEMENTS - 1) / WI_CHUNK_ELEMENTS;
+    for (int t = 0; t < threads; t++) {
+        uint64_t a = chunks * (uint64_t)t / (uint64_t)threads * WI_CHUNK_ELEMENTS;
+        uint64_t b = chunks * (uint64_t)(t + 1) / (uint64_t)threads * WI_CHUNK_ELEMENTS;
+        pieces[t] = (wi_piece){body, ctx, a < n ? a : n, b < n ? b : n};
+    }
+    for (int t = 1; t < threads; t++)
+        started[t] = pthread_create(&tids[t], NULL, wi_piece_run, &pieces[t]) == 0;
+    wi_piece_run(&pieces[0]);
+    for (int t = 1; t < threads; t++) {
+        if (started[t]) pthread_join(tids[t], NULL);
+        else wi_piece_run(&pieces[t]);   /* could not start a thread: do it here */
+    }
+}
+
+/* ---- the two threaded fills --------------------------------------------- */
+
 typedef struct {
     const wi_params *p;
     wi_block_kernel kernel;
     const wi_region *region;
     char *out;
-    uint64_t k0, k1;
-} wi_job;
+    uint64_t k0;
+} wi_fill_job;
 
-static void *wi_job_run(void *arg)
+static void wi_fill_piece(void *ctx, uint64_t a, uint64_t b)
 {
-    wi_job *job = (wi_job *)arg;
-    wi_fill_range(job->p, job->kernel, job->region, job->out, job->k0, job->k1);
-    return NULL;
+    const wi_fill_job *job = (const wi_fill_job *)ctx;
+    wi_fill_range(job->p, job->kernel, job->region, job->out, job->k0 + a, job->k0 + b);
 }
 
 static int wi_region_valid(const wi_region *r, uint64_t k0, uint64_t k1)
@@ -96,50 +154,24 @@ int wi_fill(const wi_params *p, const wi_region *region, void *out,
             uint64_t k0, uint64_t k1, int nthreads, int isa)
 {
     if (!wi_region_valid(region, k0, k1) || (k1 > k0 && out == NULL)) return -1;
-    wi_block_kernel kernel = wi_select_kernel(isa, p);
-    uint64_t n = k1 - k0;
-    uint64_t max_threads = n / WI_PARALLEL_MIN_ELEMENTS;
-    if (max_threads < 1) max_threads = 1;
-    if (nthreads < 1) nthreads = 1;
-    if (nthreads > 256) nthreads = 256;
-    int threads = (uint64_t)nthreads < max_threads ? nthreads : (int)max_threads;
-
-    wi_job jobs[256];
-    pthread_t tids[256];
-    int started[256];
-    /* Contiguous pieces split at chunk multiples: each thread first-touches
-     * its own pages; the split never changes a value. */
-    uint64_t chunks = (n + WI_CHUNK_ELEMENTS - 1) / WI_CHUNK_ELEMENTS;
-    for (int t = 0; t < threads; t++) {
-        uint64_t c0 = chunks * (uint64_t)t / (uint64_t)threads;
-        uint64_t c1 = chunks * (uint64_t)(t + 1) / (uint64_t)threads;
-        uint64_t a = k0 + c0 * WI_CHUNK_ELEMENTS, b = k0 + c1 * WI_CHUNK_ELEMENTS;
-        jobs[t] = (wi_job){p, kernel, region, (char *)out, a < k1 ? a : k1, b < k1 ? b : k1};
-    }
-    for (int t = 1; t < threads; t++)
-        started[t] = pthread_create(&tids[t], NULL, wi_job_run, &jobs[t]) == 0;
-    wi_job_run(&jobs[0]);
-    for (int t = 1; t < threads; t++) {
-        if (started[t]) pthread_join(tids[t], NULL);
-        else wi_job_run(&jobs[t]);   /* could not start a thread: do it here */
-    }
+    wi_fill_job job = {p, wi_select_kernel(isa, p), region, (char *)out, k0};
+    wi_parallel(k1 - k0, nthreads, wi_fill_piece, &job);
     return 0;
 }
 
 typedef struct {
     char *out;
-    uint64_t begin, end;        /* item range */
     const unsigned char *value;
     size_t item;
 } wi_const_job;
 
-static void *wi_const_run(void *arg)
+/* Items [a, b): write one item, then double the written prefix, so any
+ * pattern is written at memcpy speed. */
+static void wi_const_piece(void *ctx, uint64_t a, uint64_t b)
 {
-    wi_const_job *job = (wi_const_job *)arg;
-    uint64_t n = job->end - job->begin;
-    if (n == 0) return NULL;
-    char *dst = job->out + job->begin * job->item;
-    /* Write one item, then double the written prefix: memcpy-speed for any pattern. */
+    const wi_const_job *job = (const wi_const_job *)ctx;
+    uint64_t n = b - a;
+    char *dst = job->out + a * job->item;
     memcpy(dst, job->value, job->item);
     uint64_t done = 1;
     while (done < n) {
@@ -148,34 +180,70 @@ static void *wi_const_run(void *arg)
         memcpy(dst + done * job->item, dst, take * job->item);
         done += take;
     }
-    return NULL;
 }
 
 int wi_fill_constant(void *out, uint64_t nitems, const void *value, size_t item, int nthreads)
 {
     if (item != 1 && item != 2 && item != 4 && item != 8) return -1;
     if (nitems > 0 && (out == NULL || value == NULL)) return -1;
-    uint64_t max_threads = nitems / WI_PARALLEL_MIN_ELEMENTS;
-    if (max_threads < 1) max_threads = 1;
-    if (nthreads < 1) nthreads = 1;
-    if (nthreads > 256) nthreads = 256;
-    int threads = (uint64_t)nthreads < max_threads ? nthreads : (int)max_threads;
-    wi_const_job jobs[256];
-    pthread_t tids[256];
-    int started[256];
-    uint64_t chunks = (nitems + WI_CHUNK_ELEMENTS - 1) / WI_CHUNK_ELEMENTS;
-    for (int t = 0; t < threads; t++) {
-        uint64_t a = chunks * (uint64_t)t / (uint64_t)threads * WI_CHUNK_ELEMENTS;
-        uint64_t b = chunks * (uint64_t)(t + 1) / (uint64_t)threads * WI_CHUNK_ELEMENTS;
-        jobs[t] = (wi_const_job){(char *)out, a < nitems ? a : nitems, b < nitems ? b : nitems,
-                                 (const unsigned char *)value, item};
+    wi_const_job job = {(char *)out, (const unsigned char *)value, item};
+    wi_parallel(nitems, nthreads, wi_const_piece, &job);
+    return 0;
+}
+
+/* ---- memory-write ceilings for the benchmarks --------------------------- */
+
+typedef struct {
+    char *out;          /* 64-byte aligned */
+    int streaming;
+} wi_store_job;
+
+/* 64-byte lines [a, b) of 0.5f: aligned 16-byte stores (SSE2 is part of
+ * x86-64), non-temporal when streaming; plain C stores elsewhere. */
+static void wi_store_piece(void *ctx, uint64_t a, uint64_t b)
+{
+    const wi_store_job *job = (const wi_store_job *)ctx;
+    char *dst = job->out + a * 64, *end = job->out + b * 64;
+#if defined(__SSE2__)
+    const __m128i v = _mm_set1_epi32(0x3f000000);
+    if (job->streaming) {
+        for (; dst < end; dst += 64) {
+            _mm_stream_si128((__m128i *)dst, v);
+            _mm_stream_si128((__m128i *)(dst + 16), v);
+            _mm_stream_si128((__m128i *)(dst + 32), v);
+            _mm_stream_si128((__m128i *)(dst + 48), v);
+        }
+        _mm_sfence();     /* the stores are visible when the thread is joined */
+    } else {
+        for (; dst < end; dst += 64) {
+            _mm_store_si128((__m128i *)dst, v);
+            _mm_store_si128((__m128i *)(dst + 16), v);
+            _mm_store_si128((__m128i *)(dst + 32), v);
+            _mm_store_si128((__m128i *)(dst + 48), v);
+        }
     }
-    for (int t = 1; t < threads; t++)
-        started[t] = pthread_create(&tids[t], NULL, wi_const_run, &jobs[t]) == 0;
-    wi_const_run(&jobs[0]);
-    for (int t = 1; t < threads; t++) {
-        if (started[t]) pthread_join(tids[t], NULL);
-        else wi_const_run(&jobs[t]);
-    }
+#else
+    (void)job;
+    const uint32_t half = 0x3f000000u;
+    for (; dst < end; dst += 4) memcpy(dst, &half, 4);
+#endif
+}
+
+int wi_fill_store_ceiling(void *out, uint64_t nbytes, int streaming, int nthreads)
+{
+    if (nbytes > 0 && out == NULL) return -1;
+    char *base = (char *)out;
+    uintptr_t addr = (uintptr_t)base;
+    uint64_t head = (64 - addr % 64) % 64;
+    if (head > nbytes) head = nbytes;
+    uint64_t lines = (nbytes - head) / 64, tail = nbytes - head - lines * 64;
+    const uint32_t half = 0x3f000000u;
+    /* The unaligned edges, bytes of the same pattern by address. */
+    for (uint64_t i = 0; i < head; i++) base[i] = ((const char *)&half)[(addr + i) % 4];
+    char *last = base + head + lines * 64;
+    for (uint64_t i = 0; i < tail; i++)
+        last[i] = ((const char *)&half)[((uintptr_t)last + i) % 4];
+    wi_store_job job = {base + head, streaming};
+    wi_parallel(lines, nthreads, wi_store_piece, &job);
     return 0;
 }

@@ -218,11 +218,51 @@ WI_ALWAYS_INLINE void wi_store_u32(void *out, const vi x[4])
     for (int j = 0; j < 4; j++) _mm512_storeu_si512((char *)out + 64 * j, o[j]);
 }
 
+/* The bf16 output type narrowed by AVX512_BF16's vcvtne2ps2bf16: an internal
+ * kind of this file (wi_kind_out maps it back), chosen by the dispatcher only
+ * when the CPU has AVX512_BF16. */
+#define WI_KIND_BF16_NE 16
+
+WI_ALWAYS_INLINE int wi_kind_out(int kind) { return kind == WI_KIND_BF16_NE ? WI_OUT_BF16 : kind; }
+
+#if !defined(SIMDE_VERSION)
+/* vcvtne2ps2bf16: lo's 16 lanes into the low half, hi's into the high half,
+ * each rounded to nearest even, NaN quieted as (bits >> 16) | 0x40: the
+ * scalar wi_f32_to_bf16 for every float32 but denormals, which it flushes to
+ * zero. Inline assembly, so the file needs no -mavx512bf16 (which would let
+ * the compiler use the instructions anywhere in it). */
+WI_ALWAYS_INLINE vi wi_cvtne2ps_bf16(vf hi, vf lo)
+{
+    vi r;
+    __asm__("vcvtne2ps2bf16 %2, %1, %0" : "=v"(r) : "v"(hi), "v"(lo));
+    return r;
+}
+
+/* 32 floats a, b -> 32 bf16 at out, as wi_f32_to_bf16: any denormal among
+ * them (vfpclassps, rare in fills) sends the pair to the integer rounding. */
+WI_ALWAYS_INLINE void wi_store_bf16_pair(void *out, vf a, vf b)
+{
+    if (__builtin_expect((_mm512_fpclass_ps_mask(a, 0x20) | _mm512_fpclass_ps_mask(b, 0x20)) == 0, 1)) {
+        _mm512_storeu_si512(out, wi_cvtne2ps_bf16(b, a));
+    } else {
+        _mm256_storeu_si256((__m256i *)out, _mm512_cvtepi32_epi16(wi_v_bf16_bits(a)));
+        _mm256_storeu_si256((__m256i *)((char *)out + 32), _mm512_cvtepi32_epi16(wi_v_bf16_bits(b)));
+    }
+}
+#endif
+
 WI_ALWAYS_INLINE void wi_store_f32(void *out, const vf v[4], int kind)
 {
     vi x[4], o[4];
     for (int j = 0; j < 4; j++) x[j] = _mm512_castps_si512(v[j]);
     wi_transpose4x16(x, o);
+#if !defined(SIMDE_VERSION)
+    if (kind == WI_KIND_BF16_NE) {
+        for (int j = 0; j < 4; j += 2)
+            wi_store_bf16_pair((char *)out + 32 * j, _mm512_castsi512_ps(o[j]), _mm512_castsi512_ps(o[j + 1]));
+        return;
+    }
+#endif
     for (int j = 0; j < 4; j++) {
         vf f = _mm512_castsi512_ps(o[j]);
         if (kind == WI_OUT_F32) {
@@ -261,7 +301,7 @@ WI_ALWAYS_INLINE void wi_avx512_groups(const wi_params *p, const wi_vconsts_f32 
                                        const wi_vconsts_f64 *kd, const vi *w, int ng,
                                        char *dst, const int dist, const int kind)
 {
-    const size_t group_bytes = 16 * (kind == WI_OUT_F64 ? 16 : 4 * wi_itemsize(kind));
+    const size_t group_bytes = 16 * (kind == WI_OUT_F64 ? 16 : 4 * wi_itemsize(wi_kind_out(kind)));
     (void)p;
     if (dist == WI_DIST_TRUNCNORM && kind == WI_OUT_F64) {
         vq x[8];
@@ -330,7 +370,7 @@ WI_ALWAYS_INLINE void wi_avx512_run(const wi_params *p, uint64_t block0, size_t 
 {
     wi_philox_keys keys;
     wi_philox_keys_make(p, &keys);
-    const size_t block_bytes = kind == WI_OUT_F64 ? 16 : 4 * wi_itemsize(kind);
+    const size_t block_bytes = kind == WI_OUT_F64 ? 16 : 4 * wi_itemsize(wi_kind_out(kind));
     wi_vconsts_f32 kf;
     wi_vconsts_f64 kd;
     if (kind == WI_OUT_F64) kd = wi_vconsts_f64_make(&p->c);
@@ -368,6 +408,11 @@ WI_DEFINE_KERNEL(wi_avx512_truncnorm_f32, WI_DIST_TRUNCNORM, WI_OUT_F32)
 WI_DEFINE_KERNEL(wi_avx512_truncnorm_f64, WI_DIST_TRUNCNORM, WI_OUT_F64)
 WI_DEFINE_KERNEL(wi_avx512_truncnorm_f16, WI_DIST_TRUNCNORM, WI_OUT_F16)
 WI_DEFINE_KERNEL(wi_avx512_truncnorm_bf16, WI_DIST_TRUNCNORM, WI_OUT_BF16)
+#if !defined(SIMDE_VERSION)
+WI_DEFINE_KERNEL(wi_avx512bf16_uniform_bf16, WI_DIST_UNIFORM, WI_KIND_BF16_NE)
+WI_DEFINE_KERNEL(wi_avx512bf16_normal_bf16, WI_DIST_NORMAL, WI_KIND_BF16_NE)
+WI_DEFINE_KERNEL(wi_avx512bf16_truncnorm_bf16, WI_DIST_TRUNCNORM, WI_KIND_BF16_NE)
+#endif
 
 /* Indexed [dist - WI_DIST_UNIFORM][out] for out in F32, F64, F16, BF16. */
 static const wi_block_kernel wi_avx512_table[3][4] = {
@@ -376,10 +421,17 @@ static const wi_block_kernel wi_avx512_table[3][4] = {
     {wi_avx512_truncnorm_f32, wi_avx512_truncnorm_f64, wi_avx512_truncnorm_f16, wi_avx512_truncnorm_bf16},
 };
 
-wi_block_kernel wi_kernel_avx512_for(const wi_params *p)
+wi_block_kernel wi_kernel_avx512_for(const wi_params *p, int bf16)
 {
     if (p->dist == WI_DIST_RAW) return p->out == WI_OUT_U32 ? wi_avx512_raw : wi_kernel_scalar;
     if (p->dist < WI_DIST_UNIFORM || p->dist > WI_DIST_TRUNCNORM) return wi_kernel_scalar;
     if (p->out < WI_OUT_F32 || p->out > WI_OUT_BF16) return wi_kernel_scalar;
+#if !defined(SIMDE_VERSION)
+    static const wi_block_kernel with_bf16[3] = {
+        wi_avx512bf16_uniform_bf16, wi_avx512bf16_normal_bf16, wi_avx512bf16_truncnorm_bf16};
+    if (bf16 && p->out == WI_OUT_BF16) return with_bf16[p->dist - WI_DIST_UNIFORM];
+#else
+    (void)bf16;
+#endif
     return wi_avx512_table[p->dist - WI_DIST_UNIFORM][p->out];
 }

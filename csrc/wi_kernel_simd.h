@@ -7,6 +7,8 @@
 #include "wi_fill.h"
 
 wi_block_kernel wi_kernel_avx2_for(const wi_params *p);
-wi_block_kernel wi_kernel_avx512_for(const wi_params *p);
+/* bf16 != 0: the CPU also has AVX512_BF16, whose vcvtne2ps2bf16 then
+ * narrows bfloat16 outputs (same bits as the integer rounding). */
+wi_block_kernel wi_kernel_avx512_for(const wi_params *p, int bf16);
 
 #endif

@@ -37,6 +37,7 @@ cdef extern from "wi_fill.h":
     int wi_isa_compiled(int isa) nogil
     int wi_fill(const wi_params *p, const wi_region *region, void *out,
                 uint64_t k0, uint64_t k1, int nthreads, int isa) nogil
+    int wi_fill_store_ceiling(void *out, uint64_t nbytes, int streaming, int nthreads) nogil
     int wi_fill_constant(void *out, uint64_t nitems, const void *value,
                          size_t item, int nthreads) nogil
     const char *wi_build_compiler()
@@ -192,4 +193,21 @@ def fill_constant(out, value, int threads):
         PyBuffer_Release(&view)
     if rc != 0:
         raise ValueError("unsupported item size for a constant fill")
+    return out
+
+
+def fill_store_ceiling(out, bint streaming, int threads):
+    """Overwrite the writeable C-contiguous buffer ``out`` with plain or
+    non-temporal (``streaming``) stores on up to ``threads`` threads: the
+    memory-write ceilings of ``weightinit bench``."""
+    cdef Py_buffer view
+    cdef int rc
+    _acquire(out, &view)
+    try:
+        with nogil:
+            rc = wi_fill_store_ceiling(view.buf, <uint64_t>view.len, streaming, threads)
+    finally:
+        PyBuffer_Release(&view)
+    if rc != 0:
+        raise ValueError("out has no buffer")
     return out

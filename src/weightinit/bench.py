@@ -1,10 +1,13 @@
 """``weightinit bench``: weightinit against NumPy, PyTorch and Keras, one run.
 
 Every number in the table is measured in the same process, so ratios are
-comparable even on a noisy shared machine: medians of repeated calls, the
-memory-write bandwidth from a plain threaded fill of the same buffer, and
-the peak extra memory of a call that allocates its own output (tracemalloc,
-which sees NumPy's allocations but not PyTorch's).
+comparable even on a noisy shared machine: medians of repeated calls; two
+memory-write ceilings, each a threaded fill of the same buffer on every
+thread, one with plain stores (what the kernels use) and one with
+streaming (non-temporal) stores, printed as their own rows and as each
+fill's share of them (``%st``, ``%nt``); and the peak extra memory of a
+call that allocates its own output (tracemalloc, which sees NumPy's
+allocations but not PyTorch's).
 """
 from __future__ import annotations
 
@@ -43,7 +46,8 @@ class Row:
     seconds: float
     samples_per_s: float
     gb_per_s: float
-    bandwidth_fraction: float
+    plain_store_fraction: float       # of the plain-store ceiling's bytes/s
+    streaming_store_fraction: float   # of the streaming-store ceiling's bytes/s
     speedup_vs_this: float     # this row's time / weightinit's time
     peak_extra_mib: float | None
 
@@ -135,12 +139,12 @@ def run(sizes=(10**3, 10**6, 2**24), threads=None, cases=CASES,
     thread_counts = threads or sorted({1, all_threads})
     rows = []
     for size in sizes:
-        buf_f32 = np.empty(size, np.float32)
-        bw_time = _median_time(lambda: _core.fill_constant(buf_f32, 0.5, all_threads))
-        bandwidth = buf_f32.nbytes / bw_time     # bytes/s of a plain write
         for dtype_name in dtypes:
             dtype = resolve_dtype(dtype_name)
             out = np.empty(size, dtype)
+            bandwidth = _ceilings(out, all_threads)
+            rows.extend(_row("ceiling", dtype, size, all_threads, f"{kind} stores", secs,
+                             bandwidth, math.nan, None) for kind, secs in bandwidth.times.items())
             for case in cases:
                 base_rows = []
                 ours_by_threads = {}
@@ -163,22 +167,47 @@ def run(sizes=(10**3, 10**6, 2**24), threads=None, cases=CASES,
     return rows
 
 
+class _Ceilings:
+    """Bytes/s of the two memory-write ceilings of one buffer, and their times."""
+
+    def __init__(self, nbytes: int, times: dict):
+        self.times = times
+        self.plain = nbytes / times["plain"]
+        self.streaming = nbytes / times["streaming"]
+
+
+def _ceilings(out, threads) -> _Ceilings:
+    """Plain and streaming stores over all of ``out`` on ``threads`` threads,
+    alternated so both see the same machine."""
+    runs = {"plain": [], "streaming": []}
+    for _ in range(3):
+        for kind in runs:
+            streaming = kind == "streaming"
+            runs[kind].append(_median_time(lambda: _core.fill_store_ceiling(out, streaming, threads),
+                                           min_total=0.05))
+    return _Ceilings(out.nbytes, {kind: sorted(t)[1] for kind, t in runs.items()})
+
+
 def _row(case, dtype, size, threads, impl, secs, bandwidth, speedup, peak):
     nbytes = size * dtype.itemsize
-    return Row(case, dtype.name, size, threads, impl, secs, size / secs, nbytes / secs / 1e9,
-               (nbytes / secs) / bandwidth, speedup, peak)
+    rate = nbytes / secs
+    return Row(case, dtype.name, size, threads, impl, secs, size / secs, rate / 1e9,
+               rate / bandwidth.plain, rate / bandwidth.streaming, speedup, peak)
 
 
 def main_table(rows) -> str:
-    """Render rows as a fixed-width text table."""
+    """Render rows as a fixed-width text table: ``%st`` and ``%nt`` are a
+    row's bytes/s over the plain- and streaming-store ceilings of its size
+    and dtype (the ``ceiling`` rows), ``x ours`` its time over weightinit's."""
     head = (f"{'case':<10}{'dtype':<9}{'size':>11}{'thr':>4}  {'implementation':<29}"
-            f"{'time':>10}{'Gsamp/s':>9}{'GB/s':>7}{'%bw':>6}{'x ours':>8}{'peak+MiB':>9}")
+            f"{'time':>10}{'Gsamp/s':>9}{'GB/s':>7}{'%st':>6}{'%nt':>6}{'x ours':>8}{'peak+MiB':>9}")
     lines = [head, "-" * len(head)]
     for r in rows:
         peak = "" if r.peak_extra_mib is None else f"{r.peak_extra_mib:9.1f}"
         lines.append(f"{r.case:<10}{r.dtype:<9}{r.size:>11}{r.threads:>4}  {r.impl:<29}"
                      f"{r.seconds * 1e3:>8.3f}ms{r.samples_per_s / 1e9:>9.3f}{r.gb_per_s:>7.2f}"
-                     f"{100 * r.bandwidth_fraction:>5.0f}%{r.speedup_vs_this:>8.2f}{peak}")
+                     f"{100 * r.plain_store_fraction:>5.0f}%{100 * r.streaming_store_fraction:>5.0f}%"
+                     f"{'' if math.isnan(r.speedup_vs_this) else f'{r.speedup_vs_this:.2f}':>8}{peak}")
     return "\n".join(lines)
 
 

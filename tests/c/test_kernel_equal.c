@@ -5,7 +5,9 @@
  * carry, and unaligned outputs.
  *
  * KERNEL_FOR names the kernel chooser under test (default
- * wi_kernel_avx512_for). tools/avx512_emulated.sh builds it with the AVX-512
+ * wi_kernel_avx512_for) and KERNEL_BF16 its second argument (default 0:
+ * the AVX-512 kernels without AVX512_BF16; 1 checks their bfloat16
+ * narrowing by vcvtne2ps2bf16, on a CPU that has it). tools/avx512_emulated.sh builds it with the AVX-512
  * kernel on SIMDe (tests/c/emulated_avx512), so the AVX-512 code is checked
  * on CPUs without AVX-512; tests/test_isa_paths.py runs that script. */
 #include <stdio.h>
@@ -16,6 +18,9 @@
 
 #ifndef KERNEL_FOR
 #define KERNEL_FOR wi_kernel_avx512_for
+#endif
+#ifndef KERNEL_BF16
+#define KERNEL_BF16 0
 #endif
 #define STR2(x) #x
 #define STR(x) STR2(x)
@@ -94,7 +99,7 @@ static void run(const char *name, int dist, int out, double p0, double p1, doubl
             fprintf(stderr, "FAIL %s out %d: parameters refused\n", name, out);
             return;
         }
-        wi_block_kernel k = KERNEL_FOR(&p);
+        wi_block_kernel k = KERNEL_FOR(&p, KERNEL_BF16);
         for (size_t a = 0; a < sizeof STARTS / sizeof STARTS[0]; a++)
             for (size_t c = 0; c < sizeof COUNTS / sizeof COUNTS[0]; c++) {
                 if (COUNTS[c] > 1000 && a > 1) continue;   /* long runs: two starts suffice */
@@ -111,6 +116,6 @@ int main(void)
             run(CASES[c].name, CASES[c].dist, out, CASES[c].p0, CASES[c].p1, CASES[c].p2, CASES[c].p3);
     run("raw", WI_DIST_RAW, WI_OUT_U32, 0, 0, 0, 0);
     (void)INF;
-    printf("%s: %d passed, %d failed\n", STR(KERNEL_FOR), passes, failures);
+    printf("%s(p, %d): %d passed, %d failed\n", STR(KERNEL_FOR), KERNEL_BF16, passes, failures);
     return failures ? 1 : 0;
 }
