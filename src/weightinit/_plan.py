@@ -27,6 +27,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -53,9 +54,10 @@ class Plan(NamedTuple):
     as validated (low, high / loc, scale / loc, scale, a, b), ``key`` the
     Philox key pair, ``stream`` the 64-bit stream number, ``dtype`` the
     result's dtype and ``base_block`` the block of the stream where element
-    0 of ``shape`` lives. ``core_params`` and ``doubled`` are derived by
-    :func:`make`: a float32 uniform whose range overflows float32 is
-    sampled on half the bounds and doubled (exact).
+    0 of ``shape`` lives. ``core_params``, ``doubled`` and ``code`` are
+    derived by :func:`make`: a float32 uniform whose range overflows
+    float32 is sampled on half the bounds and doubled (exact); ``code`` is
+    the core's output type.
     """
 
     dist: int
@@ -67,6 +69,7 @@ class Plan(NamedTuple):
     base_block: int
     core_params: tuple
     doubled: bool
+    code: int
 
     @property
     def named_params(self) -> dict:
@@ -90,33 +93,26 @@ class Plan(NamedTuple):
         Only the region, ``out`` and ``threads`` are checked here, before
         anything is allocated or written; the plan was checked when made.
         """
+        # one unpacking, not ten attribute reads: this is the per-call path
+        dist, shape, dtype, (k0, k1), stream, _, base, (p0, p1, p2, p3), doubled, code = self
         if region is None:        # the common call, without normalize_region's loop
-            start, size = (0,) * len(self.shape), self.shape
+            start, size = (0,) * len(shape), shape
         else:
-            start, size = normalize_region(region, self.shape)
-        dtype = self.dtype
+            start, size = normalize_region(region, shape)
         if out is None:
-            nthreads = resolve_threads(threads, _size(size))
+            nthreads = resolve_threads(threads, math.prod(size))
             isa = selected_isa()
             out = new_array(size, dtype, "result shape")
         else:
             check_out(out, size, dtype)
-            nthreads = resolve_threads(threads, _size(size))
+            nthreads = resolve_threads(threads, math.prod(size))
             isa = selected_isa()
-        p0, p1, p2, p3 = self.core_params
-        _core.fill(out, self.dist, out_code(dtype), self.key[0], self.key[1], self.stream,
-                   self.base_block, self.shape, start, p0, p1, p2, p3, nthreads, isa)
-        if self.doubled:
+        _core.fill(out, dist, code, k0, k1, stream, base, shape, start, p0, p1, p2, p3,
+                   nthreads, isa)
+        if doubled:
             with np.errstate(over="ignore"):   # inf where the 16-bit type overflows, as the core
                 np.multiply(out, 2, out=out)
         return out
-
-
-def _size(shape) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 def make(dist: int, shape: tuple, dtype: np.dtype, key: tuple, stream: int,
@@ -132,7 +128,7 @@ def make(dist: int, shape: tuple, dtype: np.dtype, key: tuple, stream: int,
     p0, p1 = params[0], params[1]
     doubled = False
     core = params
-    if dist == UNIFORM and dtype != _FLOAT64:
+    if dist == UNIFORM and dtype is not _FLOAT64 and dtype != _FLOAT64:
         if not (abs(p0) <= _F32_MAX and abs(p1) <= _F32_MAX) and not _f32_finite(p0, p1):
             raise ValueError(f"{bounds} must round to finite float32 values (at most "
                              f"{_F32_MAX!r} in size) for a float32, float16 or bfloat16 "
@@ -144,4 +140,5 @@ def make(dist: int, shape: tuple, dtype: np.dtype, key: tuple, stream: int,
         doubled = _f32_range_overflows(p0, p1)
         if doubled:
             core = (p0 * 0.5, p1 * 0.5, params[2], params[3])
-    return Plan(dist, shape, dtype, key, stream, params, base_block, core, doubled)
+    return Plan(dist, shape, dtype, key, stream, params, base_block, core, doubled,
+                out_code(dtype))

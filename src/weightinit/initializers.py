@@ -312,10 +312,9 @@ _UNIF_NOTE = ("Uniform on ``[-limit, limit)`` with ``limit = sqrt(3 scale / n)``
 def _preset(name, scale, mode, distribution, cls, title, formula, alias, other, check, paper):
     def fn(shape, *, seed=None, stream=0, dtype=None, out=None, region=None, threads=None,
            in_axis=-2, out_axis=-1, batch_axis=(), fan_in=None, fan_out=None):
-        return variance_scaling(shape, scale, mode, distribution, seed=seed, stream=stream,
-                                dtype=dtype, out=out, region=region, threads=threads,
-                                in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
-                                fan_in=fan_in, fan_out=fan_out)
+        return _variance_scaling_plan(shape, scale, mode, distribution, seed, stream, dtype,
+                                      out, in_axis, out_axis, batch_axis, fan_in,
+                                      fan_out).fill(region, out, threads)
     def plan_of(shape, *, seed=None, stream=0, dtype=None, in_axis=-2, out_axis=-1,
                 batch_axis=(), fan_in=None, fan_out=None):
         return _variance_scaling_plan(shape, scale, mode, distribution, seed, stream, dtype,
