@@ -187,6 +187,9 @@ def check_out(out, shape, dtype: np.dtype | None, name="out") -> None:
 
     ``dtype`` None accepts any supported floating dtype.
     """
+    if (type(out) is np.ndarray and out.dtype is dtype and out.shape == shape
+            and out.flags.num & _OUT_FLAGS == _OUT_FLAGS and dtype.isnative):
+        return          # the common call, quickly: every check below passes
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray; got {type(out).__name__}")
     if dtype is not None and out.dtype != dtype:
@@ -205,6 +208,10 @@ def check_out(out, shape, dtype: np.dtype | None, name="out") -> None:
         raise ValueError(f"{name} must be in native byte order; got {out.dtype.str}")
     if tuple(out.shape) != tuple(shape):
         raise ValueError(f"{name} has shape {out.shape}; expected {tuple(shape)}")
+
+
+#: NumPy's flag bits C_CONTIGUOUS, ALIGNED and WRITEABLE (ndarray.flags.num)
+_OUT_FLAGS = 0x0001 | 0x0100 | 0x0400
 
 
 def scalar_of(value):
@@ -289,8 +296,15 @@ def check_memory(nbytes: int, what: str) -> None:
 def new_array(shape: tuple, dtype: np.dtype, name: str = "shape") -> np.ndarray:
     """``np.empty(shape, dtype)`` after :func:`check_memory`, so an impossible
     size is a ValueError naming ``name``, not NumPy's unnamed error."""
-    check_memory(math.prod(shape) * dtype.itemsize, f"{name} {tuple(shape)} of {dtype.name}")
+    nbytes = math.prod(shape) * dtype.itemsize
+    if nbytes > _SURELY_AVAILABLE:
+        check_memory(nbytes, f"{name} {tuple(shape)} of {dtype.name}")
     return np.empty(shape, dtype)
+
+
+#: sizes every machine can allocate, which new_array does not check (the
+#: check and its message cost a third of a small call)
+_SURELY_AVAILABLE = 1 << 24
 
 
 def exact_value(value, dtype: np.dtype, name: str):

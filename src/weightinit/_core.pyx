@@ -5,7 +5,7 @@ Validation is the Python layer's job (``_checks.py``); this module only
 refuses what would make C misbehave, so a mistake above cannot crash the
 interpreter.
 """
-from libc.stdint cimport uint16_t, uint32_t, uint64_t, int64_t, uintptr_t
+from libc.stdint cimport uint16_t, uint32_t, uint64_t, int64_t, uintptr_t, INT64_MAX
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_WRITABLE, PyBUF_C_CONTIGUOUS
 
@@ -133,6 +133,7 @@ def fill(out, int dist, int out_code, uint64_t key0, uint64_t key1,
         region.start[d] = start[d]
         region.shape[d] = shape[d]
         total *= <uint64_t>shape[d]
+    _merge_whole_axes(&region)
     cdef Py_buffer view
     cdef uint64_t item = ITEM_BYTES[out_code]
     _acquire(out, &view)
@@ -146,6 +147,25 @@ def fill(out, int dist, int out_code, uint64_t key0, uint64_t key1,
     finally:
         PyBuffer_Release(&view)
     return out
+
+
+cdef void _merge_whole_axes(wi_region *r) noexcept:
+    """Merge each trailing axis the region covers whole into the axis before
+    it. The elements and their global flat indices are the same (so are the
+    values); the core's rows get longer, and its kernels run whole vectors
+    instead of a scalar tail per short row (a 32x32 fill: 8x fewer calls)."""
+    cdef int d = r.ndim - 1
+    cdef int64_t g, s, n
+    while d > 0 and r.start[d] == 0 and r.shape[d] == r.global_shape[d] and r.global_shape[d] > 0:
+        g, s, n = r.global_shape[d - 1], r.start[d - 1], r.shape[d - 1]
+        # only a valid axis, whose merged extent fits in int64; the core refuses the rest
+        if s < 0 or n < 0 or g < 0 or s + n > g or g > INT64_MAX // r.global_shape[d]:
+            break
+        r.global_shape[d - 1] = g * r.global_shape[d]
+        r.start[d - 1] = s * r.global_shape[d]
+        r.shape[d - 1] = n * r.shape[d]
+        d -= 1
+    r.ndim = d + 1
 
 
 cdef int _fill_sliced(const wi_params *params, const wi_region *region, void *data,

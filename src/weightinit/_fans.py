@@ -69,6 +69,8 @@ def _is_int(value, number: int) -> bool:
 def _default_axes(in_axis, out_axis, batch_axis) -> bool:
     """Whether the axes are the defaults ``-2, -1, ()``: only these take
     Keras's fans at rank 0 and 1; explicit axes are honoured there."""
+    if type(in_axis) is int and type(out_axis) is int and type(batch_axis) is tuple:
+        return in_axis == -2 and out_axis == -1 and not batch_axis   # the common call, quickly
     if not (_is_int(in_axis, -2) and _is_int(out_axis, -1)):
         return False
     if isinstance(batch_axis, (numbers.Integral, str)):
@@ -152,7 +154,7 @@ def compute_fans(shape, in_axis=-2, out_axis=-1, batch_axis=(), *,
     >>> compute_fans((8, 3, 16), in_axis=1, out_axis=2, batch_axis=0)
     (3, 16)
     """
-    shape = tuple(int(d) for d in shape)
+    shape = tuple(map(int, shape))
     ndim = len(shape)
     fan_in = _fan_override(fan_in, "fan_in")
     fan_out = _fan_override(fan_out, "fan_out")

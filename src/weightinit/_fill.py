@@ -1,21 +1,16 @@
-"""The one path from Python to the C fill: resolve, validate, allocate, call.
+"""What every fill shares: the core's distribution codes, the instruction
+set a fill uses, and float32's limits for a uniform's bounds.
 
-Callers (Generator, initializers) validate their own distribution parameters
-with names users know; this module validates shape, region, out, threads and
-the instruction set, all before anything is allocated or written.
+The fill itself is :meth:`weightinit._plan.Plan.fill`.
 """
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
 from . import _core
-from ._checks import check_out, new_array, normalize_region, normalize_shape, out_code
 from ._env import getenv
-from ._threads import resolve_threads
 
-__all__ = ["fill", "selected_isa", "isa_available", "ISA_NAMES"]
+__all__ = ["selected_isa", "isa_available", "ISA_NAMES"]
 
 ISA_NAMES = _core.ISA_NAMES
 _ISA_ENV = "WEIGHTINIT_ISA"
@@ -55,46 +50,6 @@ def selected_isa() -> int:
     if not isa_available(forced):
         raise ValueError(f"{_ISA_ENV}={forced} is not supported by this CPU or build")
     return ISA_NAMES.index(forced)
-
-
-def fill(dist: int, shape, dtype: np.dtype, key, stream: int, *, params=(0.0, 0.0, 0.0, 0.0),
-         region=None, out=None, threads=None, base_block: int = 0,
-         bounds="low and high"):
-    """Generate ``dist`` samples for ``region`` of ``shape`` into ``out`` or a new array.
-
-    ``key`` is the (key0, key1) pair, ``stream`` the 64-bit stream number,
-    ``base_block`` a block offset: element g of the global shape lives in block
-    ``base_block + g // per`` (per = 4, or 2 for float64), word ``g % per``.
-    ``bounds`` names the uniform's bounds in the caller's words for errors.
-    """
-    shape = normalize_shape(shape)   # a no-op fast path for normalized tuples
-    start, region_shape = normalize_region(region, shape)
-    if out is not None:
-        check_out(out, region_shape, dtype)
-    nthreads = resolve_threads(threads, math.prod(region_shape))
-    isa = selected_isa()
-    p0, p1, p2, p3 = params          # the core takes them as C doubles
-    halved = False
-    if dist == UNIFORM and (out.dtype if out is not None else dtype) != _FLOAT64:
-        if not (abs(p0) <= _F32_MAX and abs(p1) <= _F32_MAX) and not _f32_finite(p0, p1):
-            raise ValueError(f"{bounds} must round to finite float32 values (at most "
-                             f"{_F32_MAX!r} in size) for a float32, float16 or bfloat16 "
-                             f"result; got [{p0!r}, {p1!r}]")
-        if p1 - p0 <= _F32_EPS * max(abs(p0), abs(p1)) + _F32_TINY and _f32_equal(p0, p1):
-            raise ValueError(f"{bounds} must be distinct in float32 for a float32, float16 or "
-                             f"bfloat16 result (the samples are float32); got [{p0!r}, {p1!r}], "
-                             "which round to the same float32 value")
-        halved = _f32_range_overflows(p0, p1)
-        if halved:
-            p0, p1 = p0 * 0.5, p1 * 0.5
-    if out is None:
-        out = new_array(region_shape, dtype, "result shape")
-    _core.fill(out, dist, out_code(out.dtype), key[0], key[1], stream, base_block,
-               shape, start, p0, p1, p2, p3, nthreads, isa)
-    if halved:
-        with np.errstate(over="ignore"):   # inf where the 16-bit type overflows, as the core
-            np.multiply(out, 2, out=out)
-    return out
 
 
 _FLOAT64 = np.dtype(np.float64)

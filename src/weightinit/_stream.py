@@ -44,6 +44,8 @@ def key_from_seed(seed) -> tuple[int, int]:
     >>> key_from_seed(2**32 + 5)
     (5, 1)
     """
+    if type(seed) is int and 0 <= seed < _U64:   # the common call, quickly
+        return seed & 0xFFFFFFFF, seed >> 32
     if seed is None:
         seed = secrets.randbits(64)
     if isinstance(seed, np.random.SeedSequence):
@@ -73,6 +75,8 @@ def stream_id(stream) -> int:
     ...     hashlib.sha256(b"layer").digest()[:8], "little")
     True
     """
+    if type(stream) is int and 0 <= stream < _U64:   # the common call, quickly
+        return stream
     if isinstance(stream, str):
         try:
             name = stream.encode("utf-8")

@@ -36,10 +36,17 @@ __all__ = ["from_initializer"]
 
 
 def _block(fn, shape, seed, stream, dtype, params, start, block_info=None):
+    return fn(shape, seed=seed, stream=stream, dtype=dtype,
+              region=_block_region(start, block_info), threads=1, **params)
+
+
+def _plan_block(plan, start, block_info=None):
+    return plan.fill(_block_region(start, block_info), threads=1)
+
+
+def _block_region(start, block_info):
     location = block_info[None]["array-location"]
-    region = tuple(slice(s + a, s + b) for s, (a, b) in zip(start, location))
-    return fn(shape, seed=seed, stream=stream, dtype=dtype, region=region or None,
-              threads=1, **params)
+    return tuple(slice(s + a, s + b) for s, (a, b) in zip(start, location)) or None
 
 
 def from_initializer(name, shape, *, chunks="auto", seed=None, stream=0, dtype=None,
@@ -66,8 +73,10 @@ def from_initializer(name, shape, *, chunks="auto", seed=None, stream=0, dtype=N
     Notes
     -----
     The graph's name is a token (``dask.base.tokenize``) of everything that
-    decides the values: initializer, parameters, global shape, region,
-    chunks, dtype, key and stream. Two arrays share blocks only when their
+    decides the values: for the elementwise initializers the plan's token
+    (:attr:`weightinit._plan.Plan.token`: distribution, parameters, global
+    shape, dtype, key and stream), for the others the initializer and its
+    arguments; then the region and the chunks. Two arrays share blocks only when their
     values are the same, as for Dask's own arrays.
 
     Examples
@@ -90,14 +99,22 @@ def from_initializer(name, shape, *, chunks="auto", seed=None, stream=0, dtype=N
     key0, key1 = key_from_seed(seed)
     seed = key0 | (key1 << 32)
     stream = stream_id(stream)
-    # Validate every parameter now, on an empty region, not on a worker later.
-    fn(shape, seed=seed, stream=stream, dtype=dtype,
-       region=tuple(slice(0, 0) for _ in shape) or None, **params)
+    if name in initializers._PLAN_BUILDERS:
+        # One plan, validated now (not on a worker later), shipped to every
+        # block; the graph's token is the plan's.
+        plan = initializers.plan(name, shape, seed=seed, stream=stream, dtype=dtype, **params)
+        block = functools.partial(_plan_block, plan, start)
+        what = plan.token
+    else:
+        # Validate every parameter now, on an empty region, not on a worker later.
+        fn(shape, seed=seed, stream=stream, dtype=dtype,
+           region=tuple(slice(0, 0) for _ in shape) or None, **params)
+        block = functools.partial(_block, fn, shape, seed, stream, dtype, params, start)
+        what = (name, sorted(params.items()), shape, dtype.str, dtype.name, seed, stream)
     chunks = da.core.normalize_chunks(chunks, size, dtype=dtype)
-    token = tokenize(name, sorted(params.items()), shape, start, size, chunks, dtype.str,
-                     dtype.name, seed, stream)
-    return da.map_blocks(functools.partial(_block, fn, shape, seed, stream, dtype, params, start),
-                         chunks=chunks, dtype=dtype, meta=np.empty((0,) * len(shape), dtype),
+    token = tokenize(what, start, size, chunks)
+    return da.map_blocks(block, chunks=chunks, dtype=dtype,
+                         meta=np.empty((0,) * len(shape), dtype),
                          name=f"weightinit-{name}-{token}")
 
 

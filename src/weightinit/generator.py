@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from . import _fill
+from . import _fill, _plan
 from ._checks import finite_float, normalize_shape, real_float, resolve_dtype
 from ._stream import key_from_seed, stream_id
 
@@ -129,13 +129,12 @@ class Generator:
         shape = () if scalar else normalize_shape(size, "size")
         if out is not None and region is None and shape != out.shape:
             raise ValueError("size must match out.shape when used together")
-        per = 2 if dtype == _FLOAT64 else 4
+        per = 2 if dtype is _FLOAT64 or dtype == _FLOAT64 else 4
         blocks = -(-math.prod(shape) // per)
         if self._next_block + blocks > _BLOCKS_LIMIT:
             raise ValueError("size would run past the end of the stream (2**64 blocks)")
-        result = _fill.fill(dist, shape, dtype, self._key, self._stream, params=params,
-                            region=region, out=out, threads=threads,
-                            base_block=self._next_block)
+        result = _plan.make(dist, shape, dtype, self._key, self._stream, params,
+                            base_block=self._next_block).fill(region, out, threads)
         self._next_block += blocks
         if scalar and out is None:
             return result.item() if dist == _fill.RAW else float(result[()])

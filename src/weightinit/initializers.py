@@ -23,7 +23,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from . import _array_init, _core, _fans, _fill, _keras_axes
+from . import _array_init, _core, _fans, _fill, _keras_axes, _plan
 from ._checks import scalar_of
 from ._checks import (FLOAT_DTYPE_NAMES, check_memory, check_out, exact_value, finite_float,
                       new_array, normalize_region, normalize_shape, resolve_dtype)
@@ -84,13 +84,13 @@ def _check_seed_stream(seed, stream):
     return key_from_seed(seed), stream_id(stream)
 
 
-def _random(dist, shape, params, seed, stream, dtype, out, region, threads,
-            bounds="minval and maxval"):
-    """The one sampling path of the catalogue: validate, then the C core."""
+def _plan_of(dist, shape, params, seed, stream, dtype, out,
+             bounds="minval and maxval") -> _plan.Plan:
+    """The plan of the catalogue's samplers: seed, stream and dtype checked
+    (in that order), then the dtype-dependent checks of :func:`_plan.make`."""
     key, sid = _check_seed_stream(seed, stream)
-    dtype = _resolve_out_dtype(dtype, out)
-    return _fill.fill(dist, shape, dtype, key, sid, params=params, region=region,
-                      out=out, threads=threads, bounds=bounds)
+    return _plan.make(dist, shape, _resolve_out_dtype(dtype, out), key, sid, params,
+                      bounds=bounds)
 
 
 def _variance_scaling_sampler(shape, scale, mode, distribution, in_axis, out_axis,
@@ -198,11 +198,19 @@ def _doc(text: str, **fields) -> str:
 def variance_scaling(shape, scale=1.0, mode="fan_in", distribution="truncated_normal", *,
                      seed=None, stream=0, dtype=None, out=None, region=None, threads=None,
                      in_axis=-2, out_axis=-1, batch_axis=(), fan_in=None, fan_out=None):
+    return _variance_scaling_plan(shape, scale, mode, distribution, seed, stream, dtype, out,
+                                  in_axis, out_axis, batch_axis, fan_in,
+                                  fan_out).fill(region, out, threads)
+
+
+def _variance_scaling_plan(shape, scale=1.0, mode="fan_in", distribution="truncated_normal",
+                           seed=None, stream=0, dtype=None, out=None, in_axis=-2, out_axis=-1,
+                           batch_axis=(), fan_in=None, fan_out=None) -> _plan.Plan:
     shape = normalize_shape(shape)
     dist, params = _variance_scaling_sampler(shape, scale, mode, distribution, in_axis,
                                              out_axis, batch_axis, fan_in, fan_out)
-    return _random(dist, shape, params, seed, stream, dtype, out, region, threads,
-                   bounds="the uniform limits +-sqrt(3 * scale / n)")
+    return _plan_of(dist, shape, params, seed, stream, dtype, out,
+                    bounds="the uniform limits +-sqrt(3 * scale / n)")
 
 
 variance_scaling.__doc__ = _doc("""\
@@ -304,10 +312,14 @@ _UNIF_NOTE = ("Uniform on ``[-limit, limit)`` with ``limit = sqrt(3 scale / n)``
 def _preset(name, scale, mode, distribution, cls, title, formula, alias, other, check, paper):
     def fn(shape, *, seed=None, stream=0, dtype=None, out=None, region=None, threads=None,
            in_axis=-2, out_axis=-1, batch_axis=(), fan_in=None, fan_out=None):
-        return variance_scaling(shape, scale, mode, distribution, seed=seed, stream=stream,
-                                dtype=dtype, out=out, region=region, threads=threads,
-                                in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
-                                fan_in=fan_in, fan_out=fan_out)
+        return _variance_scaling_plan(shape, scale, mode, distribution, seed, stream, dtype,
+                                      out, in_axis, out_axis, batch_axis, fan_in,
+                                      fan_out).fill(region, out, threads)
+    def plan_of(shape, *, seed=None, stream=0, dtype=None, in_axis=-2, out_axis=-1,
+                batch_axis=(), fan_in=None, fan_out=None):
+        return _variance_scaling_plan(shape, scale, mode, distribution, seed, stream, dtype,
+                                      None, in_axis, out_axis, batch_axis, fan_in, fan_out)
+    fn._plan = plan_of
     fn.__name__ = fn.__qualname__ = name
     fn.__module__ = __name__
     notes = (_UNIF_NOTE if distribution == "uniform" else _TRUNC_NOTE) + f" See [{paper}]."
@@ -373,8 +385,14 @@ def _uniform_params(minval, maxval):
 
 def random_uniform(shape, minval=-0.05, maxval=0.05, *, seed=None, stream=0, dtype=None,
                    out=None, region=None, threads=None):
-    return _random(_fill.UNIFORM, normalize_shape(shape), _uniform_params(minval, maxval),
-                   seed, stream, dtype, out, region, threads)
+    return _random_uniform_plan(shape, minval, maxval, seed, stream, dtype,
+                                out).fill(region, out, threads)
+
+
+def _random_uniform_plan(shape, minval=-0.05, maxval=0.05, seed=None, stream=0, dtype=None,
+                         out=None) -> _plan.Plan:
+    return _plan_of(_fill.UNIFORM, normalize_shape(shape), _uniform_params(minval, maxval),
+                    seed, stream, dtype, out)
 
 
 random_uniform.__doc__ = _doc("""\
@@ -411,9 +429,14 @@ random_uniform.__doc__ = _doc("""\
 
 def random_normal(shape, mean=0.0, stddev=0.05, *, seed=None, stream=0, dtype=None,
                   out=None, region=None, threads=None):
+    return _random_normal_plan(shape, mean, stddev, seed, stream, dtype,
+                               out).fill(region, out, threads)
+
+
+def _random_normal_plan(shape, mean=0.0, stddev=0.05, seed=None, stream=0, dtype=None,
+                        out=None) -> _plan.Plan:
     params = (finite_float(mean, "mean"), _positive(stddev, "stddev"), 0.0, 0.0)
-    return _random(_fill.NORMAL, normalize_shape(shape), params, seed, stream, dtype, out,
-                   region, threads)
+    return _plan_of(_fill.NORMAL, normalize_shape(shape), params, seed, stream, dtype, out)
 
 
 random_normal.__doc__ = _doc("""\
@@ -450,9 +473,14 @@ random_normal.__doc__ = _doc("""\
 
 def truncated_normal(shape, mean=0.0, stddev=0.05, *, seed=None, stream=0, dtype=None,
                      out=None, region=None, threads=None):
+    return _truncated_normal_plan(shape, mean, stddev, seed, stream, dtype,
+                                  out).fill(region, out, threads)
+
+
+def _truncated_normal_plan(shape, mean=0.0, stddev=0.05, seed=None, stream=0, dtype=None,
+                           out=None) -> _plan.Plan:
     params = (finite_float(mean, "mean"), _positive(stddev, "stddev"), -2.0, 2.0)
-    return _random(_fill.TRUNCNORM, normalize_shape(shape), params, seed, stream, dtype, out,
-                   region, threads)
+    return _plan_of(_fill.TRUNCNORM, normalize_shape(shape), params, seed, stream, dtype, out)
 
 
 truncated_normal.__doc__ = _doc("""\
@@ -538,8 +566,8 @@ def orthogonal(shape, gain=1.0, *, seed=None, stream=0, dtype=None, out=None, re
     else:
         flat = (max(rows, cols), min(rows, cols))
         work = np.float64 if dtype.name == "float64" else np.float32
-        a = _fill.fill(_fill.NORMAL, flat, np.dtype(work), key, sid,
-                       params=(0.0, 1.0, 0.0, 0.0), threads=nthreads)
+        a = _plan.make(_fill.NORMAL, flat, np.dtype(work), key, sid,
+                       (0.0, 1.0, 0.0, 0.0)).fill(threads=nthreads)
         q = orthonormal_q(a.astype(np.float64, copy=False))
         if rows < cols:
             q = q.T
@@ -783,6 +811,11 @@ class Initializer:
     def _call_kwargs(self) -> dict:
         return {name: getattr(self, name) for name in self._params}
 
+    def plan(self, shape, dtype=None) -> _plan.Plan:
+        """The plan of ``self(shape, dtype)``: see :func:`plan` (elementwise
+        initializers only; a ValueError for the others)."""
+        return plan(type(self)._function.__name__, shape, dtype=dtype, **self._call_kwargs())
+
     def get_config(self) -> dict:
         """The constructor arguments, as a dict of plain Python values."""
         return {name: getattr(self, name) for name in self._params}
@@ -913,6 +946,11 @@ class VarianceScaling(_RandomInitializer):
         kwargs = _keras_axes.fans_kwargs(self, self._call_kwargs(), shape)
         return variance_scaling(shape, dtype=dtype, out=out, region=region, threads=threads,
                                 **kwargs)
+
+    def plan(self, shape, dtype=None) -> _plan.Plan:
+        kwargs = _keras_axes.fans_kwargs(self, self._call_kwargs(), shape)
+        return _variance_scaling_plan(shape, seed=kwargs.pop("seed"), stream=kwargs.pop("stream"),
+                                      dtype=dtype, **kwargs)
 
     def get_config(self):
         return _keras_axes.with_axes(self, super().get_config())
@@ -1111,6 +1149,54 @@ class Identity(Initializer):
 
     def __init__(self, gain=1.0):
         self.gain = _real(gain, "gain")
+
+
+# -- plans ---------------------------------------------------------------------
+
+# The elementwise initializers: each function's plan builder (its parameters,
+# seed, stream and dtype validated once; docs/contract.md 2). The presets are
+# variance scaling with their fixed arguments.
+_PLAN_BUILDERS = {"variance_scaling": _variance_scaling_plan,
+                  "random_uniform": _random_uniform_plan,
+                  "random_normal": _random_normal_plan,
+                  "truncated_normal": _truncated_normal_plan}
+for _fn in (glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform,
+            lecun_normal):
+    _PLAN_BUILDERS[_fn.__name__] = _fn._plan
+_PLAN_BUILDERS.update({e_alias: _PLAN_BUILDERS[e.function] for e in CATALOGUE
+                       for e_alias in e.aliases if e.function in _PLAN_BUILDERS})
+
+
+def plan(name: str, shape, *, seed=None, stream=0, dtype=None, **params) -> _plan.Plan:
+    """The :class:`~weightinit._plan.Plan` of ``weightinit.<name>(shape, ...)``.
+
+    ``plan(name, shape, **kw).fill(region, out, threads)`` equals
+    ``weightinit.<name>(shape, region=region, out=out, threads=threads, **kw)``
+    for the elementwise initializers (variance scaling, its presets, the
+    uniform, normal and truncated normal), with every argument checked once:
+    fill windows, blocks or shards of one tensor from one plan.
+
+    Raises
+    ------
+    ValueError
+        For another name (orthogonal, identity and the constants have no plan),
+        or any argument the initializer refuses.
+
+    Examples
+    --------
+    >>> import weightinit as wi
+    >>> from weightinit.initializers import plan
+    >>> p = plan("he_normal", (64, 32), seed=0, stream="dense.kernel")
+    >>> bool((p.fill(region=(slice(8, 16),)) ==
+    ...       wi.he_normal((64, 32), seed=0, stream="dense.kernel")[8:16]).all())
+    True
+    """
+    try:
+        builder = _PLAN_BUILDERS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"name must be one of {_quoted(sorted(_PLAN_BUILDERS))} (an "
+                         f"elementwise initializer); got {name!r}") from None
+    return builder(shape, seed=seed, stream=stream, dtype=dtype, **params)
 
 
 # -- get -----------------------------------------------------------------------

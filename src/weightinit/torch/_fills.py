@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from .. import _core, _fill
+from .. import _core, _fill, _plan
 from .._checks import finite_float
 from .._fans import calculate_gain, torch_fans
 from .._stream import key_from_seed, stream_id
@@ -41,23 +41,23 @@ def fill_local(array, layout, dist, key, sid, *, params=(0.0, 0.0, 0.0, 0.0), th
     ``_StridedShard`` on a dimension > 0 makes one) is generated into a
     scratch of at most about ``_SCRATCH_ELEMENTS`` and copied in.
     """
-    shape = layout.global_shape
+    # one plan for every box: the parameters are checked once, the key and
+    # stream were resolved by the caller
+    plan = _plan.make(dist, layout.global_shape, array.dtype, key, sid, params,
+                      base_block=base_block, bounds=bounds)
     for global_region, local_region in layout.boxes():
         out = array[local_region]
         if out.size == 0:
             continue
         if out.flags.c_contiguous:
-            _fill.fill(dist, shape, array.dtype, key, sid, params=params, region=global_region,
-                       out=out, threads=threads, base_block=base_block, bounds=bounds)
+            plan.fill(global_region, out, threads)
             continue
         rows = max(1, _SCRATCH_ELEMENTS // max(1, out[0].size))
         top = global_region[0].start
         for r in range(0, out.shape[0], rows):
             n = min(rows, out.shape[0] - r)
-            g = (slice(top + r, top + r + n),) + global_region[1:]
-            out[r:r + n] = _fill.fill(dist, shape, array.dtype, key, sid, params=params,
-                                      region=g, threads=threads, base_block=base_block,
-                                      bounds=bounds)
+            out[r:r + n] = plan.fill((slice(top + r, top + r + n),) + global_region[1:],
+                                     threads=threads)
 
 
 def _check_extras(seed, stream, threads):

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from .. import _fill
+from .. import _fill, _plan
 from .._checks import finite_float
 from .._stream import key_from_seed, stream_id
 from .._threads import resolve_threads
@@ -138,8 +138,8 @@ def orthogonal_(tensor, gain=1, *, seed=None, stream=0, threads=None):
     rows = shape[0]
     cols = math.prod(shape) // rows
     work = np.dtype(np.float64 if arr.dtype.name == "float64" else np.float32)
-    flat = _fill.fill(_fill.NORMAL, (rows, cols), work, key, sid,
-                      params=(0.0, 1.0, 0.0, 0.0), threads=nthreads).astype(np.float64)
+    flat = _plan.make(_fill.NORMAL, (rows, cols), work, key, sid,
+                      (0.0, 1.0, 0.0, 0.0)).fill(threads=nthreads).astype(np.float64)
     if rows < cols:
         flat = flat.T
     q = orthonormal_q(flat)
@@ -220,12 +220,13 @@ def sparse_(tensor, sparsity, std=0.01, *, seed=None, stream=0, threads=None):
         row_of = np.arange(rows, dtype=np.uint64)[:, None]
         batch = max(1, _SPARSE_BATCH_ELEMENTS // rows)
         local_col = 0
+        words_plan = _plan.make(_fill.RAW, tuple(shape), np.dtype(np.uint32), key, sid,
+                                base_block=after)
         for first, n in layout.runs[1]:
             for b in range(0, n, batch):
                 m = min(batch, n - b)
-                words = _fill.fill(_fill.RAW, shape, np.dtype(np.uint32), key, sid,
-                                   region=(slice(None), slice(first + b, first + b + m)),
-                                   base_block=after, threads=nthreads)
+                words = words_plan.fill((slice(None), slice(first + b, first + b + m)),
+                                        threads=nthreads)
                 # (word, row) pairs are distinct: the num_zeros smallest per
                 # column are those of a stable argsort of the words
                 keys = (words.astype(np.uint64) << np.uint64(32)) | row_of
