@@ -1,9 +1,12 @@
 """Whole models straight into a ``.safetensors`` file (docs/contract.md section 7).
 
-Each tensor is generated through ``region=`` window by window into one
-reusable buffer, and each window is written at its offset with ``pwrite``,
-so RAM use does not grow with the model. (A memory map of the file costs a
-page fault, a zero-fill and an msync per 4 KiB page: 3x slower end to end.)
+Each tensor is generated through ``region=`` window by window into one of
+two reusable buffers, and each window is written at its offset with
+``pwrite`` by a writer thread while the next window is filled
+(``_files.WindowWriter``), so RAM use is two windows whatever the model, and
+the fills and the disk overlap; the file is fsynced once, at the end. (A
+memory map of the file costs a page fault, a zero-fill and an msync per
+4 KiB page: 3x slower end to end.)
 The file is written as a private temporary in the same folder and published
 complete (``_files.write_safely``): an error, a full disk, Ctrl-C or a kill
 never leave a half-written file under the final name, and an existing file
@@ -23,11 +26,13 @@ import numpy as np
 
 from . import __version__
 from ._checks import did_you_mean, normalize_shape, resolve_dtype
-from ._files import pwrite_all, write_safely
-from ._stream import STREAM_VERSION, key_from_seed
+from ._files import WindowWriter, pwrite_all, write_all_safely, write_safely
+from ._progress import progress as _progress
+from ._stream import STREAM_VERSION, key_from_seed, stream_id
 from ._threads import resolve_threads
 
-__all__ = ["save_safetensors", "validate_specs", "load_spec_file", "SAFETENSORS_DTYPES"]
+__all__ = ["save_safetensors", "save_safetensors_sharded", "validate_specs", "load_spec_file",
+           "parse_shard_size", "SAFETENSORS_DTYPES"]
 
 SAFETENSORS_DTYPES = {"float64": "F64", "float32": "F32", "float16": "F16", "bfloat16": "BF16"}
 _FROM_SAFETENSORS = {v: k for k, v in SAFETENSORS_DTYPES.items()}
@@ -208,17 +213,6 @@ def _windows(shape, max_elements):
         yield tuple(reversed(index)) + (slice(start, min(start + step, shape[axis])),) + tail
 
 
-def _progress(total_bytes, enabled):
-    if not enabled:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024,
-                desc="weightinit", mininterval=0.5, delay=1.0)
-
-
 def _metadata_seed(seed) -> dict:
     """How the seed is recorded: an int as itself; a SeedSequence as its
     entropy, with the whole sequence as JSON (``SeedSequence(**json)``)."""
@@ -343,16 +337,10 @@ def save_safetensors(path, specs, seed=None, *, progress=False, force=False, thr
     data_start = 8 + len(header_bytes)
     total = data_start + data_bytes
 
-    def write(fd):
-        pwrite_all(fd, len(header_bytes).to_bytes(8, "little") + header_bytes, 0)
-        scratch = _Scratch()
-        for name in order:
-            _write_tensor(fd, data_start + header[name]["data_offsets"][0], tensors[name], seed,
-                          name, threads, bar, scratch)
-
     bar = _progress(data_bytes, progress)
     try:
-        write_safely(path, total, write, force=force)
+        write_safely(path, total, _file_writer(tensors, order, header, header_bytes, seed,
+                                               threads, bar), force=force)
     finally:
         if bar is not None:
             bar.close()
@@ -360,41 +348,50 @@ def save_safetensors(path, specs, seed=None, *, progress=False, force=False, thr
             "parameters": sum(math.prod(t["shape"]) for t in tensors.values()), "seed": seed}
 
 
-def _write_tensor(fd, file_offset, t, seed, stream, threads, bar, scratch):
+def _file_writer(tensors, order, header, header_bytes, seed, threads, bar):
+    """``write(fd)`` for :func:`_files.write_safely`: the header, then every
+    tensor through one :class:`_files.WindowWriter`."""
+    data_start = 8 + len(header_bytes)
+
+    def write(fd):
+        pwrite_all(fd, len(header_bytes).to_bytes(8, "little") + header_bytes, 0)
+        with _window_writer(fd) as writer:
+            for name in order:
+                _write_tensor(writer, data_start + header[name]["data_offsets"][0],
+                              tensors[name], seed, name, threads, bar)
+    return write
+
+
+def _window_writer(fd) -> WindowWriter:
+    # pwrite_all looked up at each call: tests pace or fail the writes through it
+    return WindowWriter(fd, window_bytes=_WINDOW_BYTES,
+                        write=lambda fd, data, offset: pwrite_all(fd, data, offset))
+
+
+def _write_tensor(writer, file_offset, t, seed, stream, threads, bar):
     """Generate tensor ``t`` (a normalized spec) on ``stream`` window by
-    window and write it at ``file_offset`` of ``fd`` through ``scratch``,
-    the buffer kept across tensors (its pages are faulted in once per file,
-    not once per window)."""
+    window into ``writer``'s buffers, to be written at ``file_offset``.
+
+    The key and the stream number are computed once per tensor (a stream
+    name is a SHA-256), and the windows' fills take them as ints: the same
+    values, nothing hashed or derived again per window."""
     shape, dtype, fn, params = t["shape"], t["dtype"], t["fn"], t["params"]
     item = dtype.itemsize
     size = math.prod(shape)
     if size == 0:
         return
+    key0, key1 = key_from_seed(seed)
+    seed, stream = key0 | (key1 << 32), stream_id(stream)   # key_from_seed(int) gives (key0, key1)
     # Orthogonal needs the whole matrix anyway: one window (RAM = the tensor).
     max_elements = size if t["init"] in ("orthogonal",) else max(1, _WINDOW_BYTES // item)
     strides = [math.prod(shape[d + 1:]) for d in range(len(shape))]
     for region in _windows(shape, max_elements):
         first = sum(s.start * st for s, st in zip(region, strides))
         region_shape = tuple(s.stop - s.start for s in region)
-        window = scratch.take(math.prod(region_shape) * item)
+        window = writer.take(math.prod(region_shape) * item)
         fn(shape, seed=seed, stream=stream, dtype=dtype,
            out=window.view(dtype).reshape(region_shape),
            region=region if region else None, threads=threads, **params)
-        pwrite_all(fd, window, file_offset + first * item)
+        writer.submit(window, file_offset + first * item)
         if bar is not None:
             bar.update(window.nbytes)
-
-
-class _Scratch:
-    """The window buffer: one of up to ``_WINDOW_BYTES``, grown when needed;
-    a larger one (an orthogonal tensor's) is not kept."""
-
-    def __init__(self):
-        self._buf = np.empty(0, np.uint8)
-
-    def take(self, nbytes: int) -> np.ndarray:
-        if nbytes > _WINDOW_BYTES:
-            return np.empty(nbytes, np.uint8)
-        if self._buf.nbytes < nbytes:
-            self._buf = np.empty(nbytes, np.uint8)
-        return self._buf[:nbytes]
