@@ -395,3 +395,170 @@ def _write_tensor(writer, file_offset, t, seed, stream, threads, bar):
         writer.submit(window, file_offset + first * item)
         if bar is not None:
             bar.update(window.nbytes)
+
+
+# -- Hugging Face's sharded layout ------------------------------------------------------
+
+#: what huggingface_hub's split_torch_state_dict_into_shards and transformers'
+#: save_pretrained name the files (one file, or shards and an index)
+HF_WEIGHTS_NAME = "model.safetensors"
+HF_SHARD_NAME = "model-{index:05d}-of-{count:05d}.safetensors"
+HF_INDEX_NAME = "model.safetensors.index.json"
+#: huggingface_hub's default max_shard_size
+HF_MAX_SHARD_SIZE = "5GB"
+_SIZE_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+               "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def parse_shard_size(size, name="max_shard_size") -> int:
+    """Bytes in ``size``: an int, or a string as huggingface_hub's
+    ``parse_size_to_int`` reads it (``"5GB"`` is 5 * 10**9; KB, MB, GB, TB
+    are powers of 10), or with KiB, MiB, GiB, TiB (powers of 2).
+
+    Examples
+    --------
+    >>> parse_shard_size("5GB"), parse_shard_size("1.5MB"), parse_shard_size("2GiB")
+    (5000000000, 1500000, 2147483648)
+    """
+    if isinstance(size, bool):
+        raise TypeError(f"{name} must be an int or a string such as '5GB'; got {size!r}")
+    if isinstance(size, str):
+        text = size.strip()
+        unit = next((u for u in sorted(_SIZE_UNITS, key=len, reverse=True)
+                     if text.upper().endswith(u)), None)
+        if unit is None:
+            raise ValueError(f"{name} must end in KB, MB, GB or TB (or KiB, MiB, GiB, TiB); "
+                             f"got {size!r}")
+        try:
+            value = float(text[:-len(unit)].strip())
+        except ValueError:
+            raise ValueError(f"{name}: could not read a number in {size!r}") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{name} must be finite; got {size!r}")
+        size = int(value * _SIZE_UNITS[unit])
+    elif isinstance(size, (int, np.integer)):
+        size = int(size)
+    else:
+        raise TypeError(f"{name} must be an int or a string such as '5GB'; got "
+                        f"{type(size).__name__}")
+    if size <= 0:
+        raise ValueError(f"{name} must be > 0 bytes; got {size}")
+    return size
+
+
+def _hf_shards(tensors, limit) -> list[list[str]]:
+    """The tensor names of each shard, as huggingface_hub's
+    ``split_state_dict_into_shards_factory`` groups them: in order, a new
+    shard when the next tensor would tip the current one over ``limit``, and
+    a tensor bigger than ``limit`` alone in its own shard."""
+    shards, current, current_size = [], [], 0
+    for name, t in tensors.items():
+        size = math.prod(t["shape"]) * t["dtype"].itemsize
+        if size > limit:
+            shards.append([name])
+            continue
+        if current_size + size > limit:
+            shards.append(current)
+            current, current_size = [], 0
+        current.append(name)
+        current_size += size
+    if current:
+        shards.append(current)
+    return shards
+
+
+def save_safetensors_sharded(directory, specs, seed=None, *, max_shard_size=HF_MAX_SHARD_SIZE,
+                             format="pt", progress=False, force=False, threads=None,
+                             metadata=None):
+    """Initialize a whole model into ``directory`` in Hugging Face's layout.
+
+    The files are those ``transformers``' ``save_pretrained`` writes:
+    ``model.safetensors`` when the model fits in ``max_shard_size``, else
+    ``model-00001-of-0000N.safetensors`` ... and ``model.safetensors.index.json``
+    (``{"metadata": {"total_parameters", "total_size"}, "weight_map":
+    {name: file}}``), the tensors grouped in spec order as
+    ``huggingface_hub.split_torch_state_dict_into_shards`` groups them (a
+    tensor bigger than the limit has a shard of its own). Each tensor's
+    values are those :func:`save_safetensors` writes (its stream is its name,
+    whichever shard holds it).
+
+    All files or none: each is written as a private temporary, all are
+    completed before the first is published, the index last; on any error
+    or interrupt nothing written by this call remains. The free space for
+    all of them is checked first.
+
+    Parameters
+    ----------
+    directory : str or os.PathLike
+        An existing folder.
+    specs, seed, progress, force, threads, metadata
+        As :func:`save_safetensors` (one progress bar for all the shards).
+    max_shard_size : int or str, default "5GB"
+        Bytes of tensor data per shard: an int or ``"5GB"`` (5 * 10**9, as
+        huggingface_hub), ``"500MB"``, ``"2GiB"``.
+    format : {"pt", "np"}, default "pt"
+        Every file's ``format`` metadata (``"pt"``: what transformers expects).
+
+    Returns
+    -------
+    dict
+        ``{"directory", "files", "index", "bytes", "tensors", "parameters",
+        "seed"}``: the weight files in order, the index's path (None for one
+        file), the total bytes written.
+
+    Raises
+    ------
+    FileExistsError, ValueError, OSError
+        As :func:`save_safetensors`; FileExistsError if any of the files exists.
+
+    Examples
+    --------
+    >>> import tempfile, json, os
+    >>> d = tempfile.mkdtemp()
+    >>> specs = {f"h.{i}.weight": {"shape": [256, 256], "init": "he_normal"} for i in range(3)}
+    >>> info = save_safetensors_sharded(d, specs, seed=0, max_shard_size="300KB")
+    >>> [os.path.basename(f) for f in info["files"]]
+    ['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors']
+    >>> json.load(open(info["index"]))["metadata"]["total_size"]
+    786432
+    """
+    folder = Path(directory)
+    if format not in ("np", "pt"):
+        raise ValueError(f"format must be 'np' or 'pt' (what the metadata says); got {format!r}")
+    limit = parse_shard_size(max_shard_size)
+    tensors = validate_specs(specs)
+    if seed is None:
+        seed = int.from_bytes(os.urandom(8), "little")
+    key_from_seed(seed), resolve_threads(threads)   # validated before anything is written
+    user = _user_metadata(metadata)
+    groups = _hf_shards(tensors, limit)
+    names = ([HF_WEIGHTS_NAME] if len(groups) == 1 else
+             [HF_SHARD_NAME.format(index=i + 1, count=len(groups)) for i in range(len(groups))])
+    total_data = sum(math.prod(t["shape"]) * t["dtype"].itemsize for t in tensors.values())
+    parameters = sum(math.prod(t["shape"]) for t in tensors.values())
+    bar = _progress(total_data, progress)
+    files = []
+    for file_name, group in zip(names, groups):
+        shard = {name: tensors[name] for name in group}
+        order, header, header_bytes, data_bytes = _header(shard, seed, user, format)
+        files.append((folder / file_name, 8 + len(header_bytes) + data_bytes,
+                      _file_writer(shard, order, header, header_bytes, seed, threads, bar)))
+    index_path = None
+    if len(groups) > 1:
+        # as transformers' save_pretrained writes it
+        index = {"metadata": {"total_parameters": parameters, "total_size": total_data},
+                 "weight_map": {name: file_name for file_name, group in zip(names, groups)
+                                for name in group}}
+        text = (json.dumps(index, indent=2, sort_keys=True) + "\n").encode("utf-8")
+        index_path = folder / HF_INDEX_NAME
+        files.append((index_path, len(text), lambda fd, text=text: pwrite_all(fd, text, 0)))
+    try:
+        write_all_safely(files, force=force)
+    finally:
+        if bar is not None:
+            bar.close()
+    weight_files = [str(path) for path, _, _ in files[:len(groups)]]
+    return {"directory": str(folder), "files": weight_files,
+            "index": None if index_path is None else str(index_path),
+            "bytes": sum(nbytes for _, nbytes, _ in files), "tensors": len(tensors),
+            "parameters": parameters, "seed": seed}
