@@ -467,9 +467,23 @@ def _hf_shards(tensors, limit) -> list[list[str]]:
     return shards
 
 
+def _extra_files(extra, taken) -> dict:
+    if extra is None:
+        return {}
+    if not isinstance(extra, Mapping):
+        raise TypeError(f"extra_files must map file names to bytes; got {type(extra).__name__}")
+    for name, content in extra.items():
+        if not isinstance(name, str) or not name or Path(name).name != name or name in taken:
+            raise ValueError(f"extra_files: {name!r} must be a plain file name, not one of "
+                             "the weight files")
+        if not isinstance(content, bytes):
+            raise TypeError(f"extra_files[{name!r}] must be bytes; got {type(content).__name__}")
+    return dict(extra)
+
+
 def save_safetensors_sharded(directory, specs, seed=None, *, max_shard_size=HF_MAX_SHARD_SIZE,
                              format="pt", progress=False, force=False, threads=None,
-                             metadata=None):
+                             metadata=None, extra_files=None):
     """Initialize a whole model into ``directory`` in Hugging Face's layout.
 
     The files are those ``transformers``' ``save_pretrained`` writes:
@@ -498,6 +512,10 @@ def save_safetensors_sharded(directory, specs, seed=None, *, max_shard_size=HF_M
         huggingface_hub), ``"500MB"``, ``"2GiB"``.
     format : {"pt", "np"}, default "pt"
         Every file's ``format`` metadata (``"pt"``: what transformers expects).
+    extra_files : dict of str to bytes, optional
+        Other files of the folder, written with the weights, all or none,
+        and published last (``{"config.json": ...}``: a folder that has its
+        config has its weights).
 
     Returns
     -------
@@ -552,6 +570,9 @@ def save_safetensors_sharded(directory, specs, seed=None, *, max_shard_size=HF_M
         text = (json.dumps(index, indent=2, sort_keys=True) + "\n").encode("utf-8")
         index_path = folder / HF_INDEX_NAME
         files.append((index_path, len(text), lambda fd, text=text: pwrite_all(fd, text, 0)))
+    for file_name, content in _extra_files(extra_files, names + [HF_INDEX_NAME]).items():
+        files.append((folder / file_name, len(content),
+                      lambda fd, content=content: pwrite_all(fd, content, 0)))
     try:
         write_all_safely(files, force=force)
     finally:
