@@ -20,7 +20,7 @@ from .generator import Generator, default_rng
 # (_catalogue.py, docs/contract.md 4); __all__ below takes the same names.
 from . import initializers as _initializers
 from .initializers import *  # noqa: F403
-from .safetensors import save_safetensors
+from .safetensors import save_safetensors, save_safetensors_sharded
 from ._keras import deserialize, register_keras, serialize
 from . import _keras, _threadpool
 
@@ -33,7 +33,7 @@ __all__ = ["Generator", "default_rng", "Philox4x32", "get_num_threads", "set_num
            # initializers (docs/contract.md 4)
            *_initializers.__all__,
            # files (docs/contract.md 7)
-           "save_safetensors"]
+           "save_safetensors", "save_safetensors_sharded"]
 
 
 def __getattr__(name):

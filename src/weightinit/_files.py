@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import errno
 import os
+import queue
 import secrets
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-__all__ = ["write_safely", "pwrite_all", "TEMP_PATTERN"]
+import numpy as np
+
+__all__ = ["write_safely", "write_all_safely", "pwrite_all", "WindowWriter", "TEMP_PATTERN"]
 
 TEMP_PATTERN = ".{name}.weightinit-{token}.tmp"
 _TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -58,11 +62,17 @@ def _check_target(path: Path, nbytes: int, force: bool) -> None:
     if not force and os.path.lexists(path):
         raise FileExistsError(errno.EEXIST, f"{str(path)!r} exists; pass force=True "
                               "(--force) to overwrite it")
+    check_free_space(folder, nbytes, str(path))
+
+
+def check_free_space(folder: Path, nbytes: int, what: str) -> None:
+    """An ENOSPC OSError naming ``what`` if ``folder``'s filesystem has less
+    than ``nbytes`` free (os.statvfs; skipped where there is none)."""
     if hasattr(os, "statvfs"):
         st = os.statvfs(folder)
         free = st.f_bavail * st.f_frsize
         if nbytes > free:
-            raise OSError(errno.ENOSPC, f"{str(path)!r} needs {nbytes:,} bytes but its "
+            raise OSError(errno.ENOSPC, f"{what!r} needs {nbytes:,} bytes but its "
                           f"filesystem has {free:,} free")
 
 
@@ -114,6 +124,35 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def _fill_temporary(path: Path, nbytes: int, write: Callable[[int], None]) -> Path:
+    """A complete, fsynced private temporary for ``path`` (not published);
+    removed on any error or interrupt."""
+    fd, tmp = _create_temporary(path)
+    try:
+        try:
+            os.ftruncate(fd, nbytes)
+            write(fd)
+            os.fsync(fd)   # once per file: the writes before it are not synced one by one
+        except OSError as err:
+            if err.filename is not None or err.errno is None:
+                raise
+            # pwrite's errors (a full disk) name no file: name the output
+            raise OSError(err.errno, err.strerror, str(path)) from None
+        finally:
+            os.close(fd)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    return tmp
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
 def write_safely(path, nbytes: int, write: Callable[[int], None], *, force: bool = False) -> None:
     """Create ``path`` of ``nbytes`` bytes through a private temporary.
 
@@ -123,29 +162,55 @@ def write_safely(path, nbytes: int, write: Callable[[int], None], *, force: bool
     error or interrupt; ``path`` appears only complete, and an existing
     ``path`` is replaced only if ``force``, whoever created it meanwhile.
     """
-    path = Path(path)
-    _check_target(path, nbytes, force)
-    fd, tmp = _create_temporary(path)
+    write_all_safely([(Path(path), nbytes, write)], force=force)
+
+
+def write_all_safely(files: Sequence[tuple[Path, int, Callable[[int], None]]], *,
+                     force: bool = False) -> None:
+    """Create several files, all or none: each ``(path, nbytes, write)`` as
+    :func:`write_safely` does, every temporary completed before the first is
+    published (in the order given: put the file readers look for first last).
+
+    The free space for all of them together is checked before anything is
+    created. On any error or interrupt every temporary is removed and every
+    file already published by this call is unlinked again (with ``force``,
+    a file it replaced is not restored).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> write_all_safely([(d / "a", 2, lambda fd: pwrite_all(fd, b"ab", 0)),
+    ...                   (d / "b", 1, lambda fd: pwrite_all(fd, b"c", 0))])
+    >>> (d / "a").read_bytes(), (d / "b").read_bytes()
+    (b'ab', b'c')
+    """
+    files = [(Path(path), nbytes, write) for path, nbytes, write in files]
+    for path, nbytes, _ in files:
+        _check_target(path, nbytes, force)
+    folders: dict[Path, int] = {}
+    for path, nbytes, _ in files:
+        folders[path.parent] = folders.get(path.parent, 0) + nbytes
+    if len(files) > 1:   # together (one file was checked by _check_target)
+        for folder, nbytes in folders.items():
+            check_free_space(folder, nbytes, str(folder))
+    temporaries, published = [], []
     try:
-        try:
-            os.ftruncate(fd, nbytes)
-            write(fd)
-            os.fsync(fd)
-        except OSError as err:
-            if err.filename is not None or err.errno is None:
-                raise
-            # pwrite's errors (a full disk) name no file: name the output
-            raise OSError(err.errno, err.strerror, str(path)) from None
-        finally:
-            os.close(fd)
-        _publish(tmp, path, force)
+        for path, nbytes, write in files:
+            temporaries.append((_fill_temporary(path, nbytes, write), path))
+        while temporaries:
+            tmp, path = temporaries[0]
+            _publish(tmp, path, force)
+            temporaries.pop(0)
+            published.append(path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        for tmp, _ in temporaries:
+            _unlink_quietly(tmp)
+        for path in published:
+            _unlink_quietly(path)
         raise
-    _fsync_folder(path.parent)
+    for folder in folders:
+        _fsync_folder(folder)
 
 
 def pwrite_all(fd: int, data, offset: int) -> None:
@@ -164,3 +229,101 @@ def pwrite_all(fd: int, data, offset: int) -> None:
 
 
 _HAVE_PWRITE = hasattr(os, "pwrite")
+
+
+class WindowWriter:
+    """Positioned writes overlapped with the filling of the next window.
+
+    Two buffers and one writer thread: :meth:`take` hands out a buffer (it
+    waits only while both are in use, that is, for the write of the window
+    before the last one), :meth:`submit` queues it to be written at an
+    offset and returns at once. So filling window k+1 overlaps writing
+    window k, and RAM is two windows. :meth:`close` waits for the writes and
+    raises the first write error (a full disk), as does the next
+    :meth:`take` after one. Use it as a context manager: leaving it, even by
+    an exception, stops the thread.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> fd, name = tempfile.mkstemp()
+    >>> with WindowWriter(fd, window_bytes=4) as w:
+    ...     for k in range(3):
+    ...         buf = w.take(4)
+    ...         buf[:] = k
+    ...         w.submit(buf, 4 * k)
+    >>> os.pread(fd, 12, 0)
+    b'\\x00\\x00\\x00\\x00\\x01\\x01\\x01\\x01\\x02\\x02\\x02\\x02'
+    >>> os.close(fd); os.unlink(name)
+    """
+
+    _BUFFERS = 2
+
+    def __init__(self, fd: int, *, window_bytes: int, write: Callable | None = None):
+        self._fd = fd
+        self._window_bytes = window_bytes
+        self._write = write if write is not None else pwrite_all
+        self._free: queue.SimpleQueue = queue.SimpleQueue()
+        for _ in range(self._BUFFERS):
+            self._free.put([np.empty(0, np.uint8)])
+        self._pending: queue.SimpleQueue = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._slots: dict[int, list] = {}
+        self._thread = threading.Thread(target=self._run, name="weightinit-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._pending.get()
+            if item is None:
+                return
+            slot, data, offset = item
+            if self._error is None:   # after an error: only hand the buffers back
+                try:
+                    self._write(self._fd, data, offset)
+                except BaseException as err:   # noqa: BLE001 - re-raised in the caller
+                    self._error = err
+            self._free.put(slot)
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def take(self, nbytes: int) -> np.ndarray:
+        """A uint8 buffer of ``nbytes`` to fill (one of the two, grown when
+        needed; a larger one than a window is not kept)."""
+        slot = self._free.get()
+        if self._error is not None:
+            self._free.put(slot)
+            self._raise_error()
+        if nbytes > self._window_bytes:
+            buf = np.empty(nbytes, np.uint8)
+        else:
+            if slot[0].nbytes < nbytes:
+                slot[0] = np.empty(nbytes, np.uint8)
+            buf = slot[0][:nbytes]
+        self._slots[id(buf)] = slot
+        return buf
+
+    def submit(self, buf: np.ndarray, offset: int) -> None:
+        """Queue ``buf`` (from :meth:`take`) to be written at ``offset``."""
+        self._pending.put((self._slots.pop(id(buf)), buf, offset))
+
+    def close(self) -> None:
+        """Wait for every queued write; raise the first write error."""
+        if self._thread.is_alive():
+            self._pending.put(None)
+            self._thread.join()
+        self._raise_error()
+
+    def __enter__(self) -> WindowWriter:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.close()
+            return
+        # an error in the filling: stop the writer, keep the first error
+        self._pending.put(None)
+        self._thread.join()

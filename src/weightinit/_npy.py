@@ -41,7 +41,7 @@ def save_npy(path, init: str, shape, *, dtype="float32", seed=None, stream=0, pa
     Raises ValueError/TypeError for a bad argument (before anything is
     created), FileExistsError, and OSError for I/O failures (nothing left).
     """
-    from .safetensors import SpecError, _progress, _Scratch, _write_tensor, validate_specs
+    from .safetensors import SpecError, _progress, _window_writer, _write_tensor, validate_specs
     params = dict(params or {})
     name = "tensor"   # only for validation: the values use ``stream``
     try:
@@ -60,7 +60,8 @@ def save_npy(path, init: str, shape, *, dtype="float32", seed=None, stream=0, pa
 
     def write(fd):
         pwrite_all(fd, header, 0)
-        _write_tensor(fd, len(header), tensor, seed, stream, threads, bar, _Scratch())
+        with _window_writer(fd) as writer:
+            _write_tensor(writer, len(header), tensor, seed, stream, threads, bar)
 
     try:
         write_safely(path, len(header) + data_bytes, write, force=force)

@@ -3,6 +3,8 @@
 Subcommands::
 
     weightinit init SPEC -o model.safetensors --seed 0   # a whole model
+    weightinit init SPEC -o DIR --max-shard-size 5GB     # Hugging Face's (sharded) layout
+    weightinit init --from-hf config.json -o DIR         # a transformers model's files
     weightinit tensor he_normal --shape 50000 4096 --dtype bfloat16 -o emb.safetensors
     weightinit list                                       # initializers and shipped specs
     weightinit bench                                      # speed table vs NumPy/PyTorch/Keras
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import resource
 import sys
 import time
@@ -106,16 +109,49 @@ def _peak_rss_mib() -> float:
 
 
 def init_model(spec: str, output: str, seed=None, force=False, quiet=False, threads=None,
-               fmt: str = "np") -> int:
-    """``weightinit init``: a spec file into a safetensors file, with a report.
-    Errors raise (``main`` prints them)."""
-    from .safetensors import load_spec_file, save_safetensors
-    out_path = _check_suffix(output, (".safetensors",), "-o/--output")
+               fmt: str = "np", max_shard_size=None) -> int:
+    """``weightinit init``: a spec file into a safetensors file (``-o
+    NAME.safetensors``) or into a folder in Hugging Face's layout (``-o
+    DIR``, shards above ``max_shard_size``), with a report. Errors raise
+    (``main`` prints them)."""
+    from .safetensors import load_spec_file
     file_seed, tensors = load_spec_file(_spec_path(spec))
     seed = seed if seed is not None else file_seed
+    return _write_model(tensors, output, seed, force, quiet, threads, fmt, max_shard_size)
+
+
+def _write_model(tensors, output, seed, force, quiet, threads, fmt, max_shard_size,
+                 extra_files=None, folder_only=False) -> int:
+    from .safetensors import HF_MAX_SHARD_SIZE, save_safetensors, save_safetensors_sharded
     t0 = time.perf_counter()
-    info = save_safetensors(out_path, tensors, seed=seed, progress=not quiet, force=force, format=fmt,
-                            threads=threads)
+    if output.endswith(".safetensors") and not folder_only:
+        if max_shard_size is not None:
+            raise ValueError("--max-shard-size needs -o DIR (Hugging Face's layout); got a "
+                             f".safetensors file {output!r}")
+        info = save_safetensors(Path(output), tensors, seed=seed, progress=not quiet, force=force,
+                                format=fmt, threads=threads)
+    else:
+        if output.endswith(".safetensors"):
+            raise ValueError(f"-o/--output must be a folder for --from-hf; got {output!r}")
+        folder = Path(output)
+        if not folder.is_dir() and re.fullmatch(r"\.[A-Za-z][A-Za-z0-9]{0,9}", folder.suffix):
+            # m.npy is a mistyped file name more likely than a folder to create
+            raise ValueError("-o/--output must end in .safetensors (one file) or name a folder "
+                             f"(Hugging Face's layout; an existing one, or without a file "
+                             f"suffix); got {output!r}")
+        created = not folder.exists()
+        if created and folder.parent.is_dir():   # a missing parent: the writer names it
+            folder.mkdir()
+        try:
+            info = save_safetensors_sharded(
+                folder, tensors, seed=seed, progress=not quiet, force=force, format=fmt,
+                threads=threads, extra_files=extra_files,
+                max_shard_size=HF_MAX_SHARD_SIZE if max_shard_size is None else max_shard_size)
+        except BaseException:
+            if created and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()   # nothing of ours left, not even the folder
+            raise
+        info["path"] = info["directory"] + f" ({len(info['files'])} weight file(s))"
     elapsed = time.perf_counter() - t0
     if not quiet:
         n = info["parameters"]
@@ -124,6 +160,52 @@ def init_model(spec: str, output: str, seed=None, force=False, quiet=False, thre
         print(f"time {elapsed:.2f} s, {n / elapsed / 1e9:.2f} G parameters/s, "
               f"{info['bytes'] / elapsed / 1e9:.2f} GB/s, peak RSS {_peak_rss_mib():.0f} MiB")
     return 0
+
+
+def init_from_hf(config: str, output: str, seed=None, force=False, quiet=False, threads=None,
+                 fmt: str = "pt", max_shard_size=None, dtype=None) -> int:
+    """``weightinit init --from-hf config.json -o DIR``: the transformers
+    model of ``config`` built on the meta device (no parameter allocated),
+    its specs, and ``DIR/config.json`` with the weights in Hugging Face's
+    layout, all or none."""
+    specs, config_text = _specs_from_hf(config, dtype)
+    return _write_model(specs, output, seed, force, quiet, threads, fmt, max_shard_size,
+                        extra_files={"config.json": config_text}, folder_only=True)
+
+
+def _specs_from_hf(config_path: str, dtype=None) -> tuple[dict, bytes]:
+    """``(specs, config.json bytes)`` of the transformers causal-LM model
+    of ``config_path``, built on the meta device. The one source of the
+    specs of ``--from-hf``: ``weightinit.torch.module_specs(model)``."""
+    try:
+        import torch
+        import transformers
+    except ImportError as err:
+        raise ValueError(f"--from-hf needs torch and transformers ({err}); "
+                         "pip install torch transformers") from None
+    from . import torch as wtorch
+    module_specs = getattr(wtorch, "module_specs", None)
+    if module_specs is None:
+        raise ValueError("--from-hf needs weightinit.torch.module_specs, which this build does "
+                         "not have yet; write a spec file from the model's state_dict shapes "
+                         "and run weightinit init SPEC -o DIR instead")
+    path = Path(config_path)
+    if not path.is_file():
+        raise ValueError(f"--from-hf must name a config.json file; got {config_path!r}")
+    try:
+        config = transformers.AutoConfig.from_pretrained(str(path))
+    except (OSError, ValueError, KeyError) as err:
+        raise ValueError(f"--from-hf {config_path!r}: not a transformers config ({err})") from None
+    if dtype is not None:
+        from ._checks import resolve_dtype
+        dtype = resolve_dtype(dtype, name="--dtype").name
+        config.dtype = dtype   # recorded, so that from_pretrained(dtype="auto") loads it as written
+    with torch.device("meta"):
+        model = transformers.AutoModelForCausalLM.from_config(config)
+    specs = module_specs(model)
+    if dtype is not None:
+        specs = {name: {**spec, "dtype": dtype} for name, spec in specs.items()}
+    return specs, (config.to_json_string(use_diff=True)).encode("utf-8")
 
 
 def _parse_param(text: str):
@@ -217,15 +299,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--force", action="store_true",
                         help=f"main job: overwrite an existing {MAIN_OUTPUT}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
-    i = sub.add_parser("init", help="initialize a model spec into a .safetensors file")
-    i.add_argument("spec", help="JSON spec file, or a shipped spec name (see weightinit list)")
-    i.add_argument("-o", "--output", required=True, help="a .safetensors file")
+    i = sub.add_parser("init", help="initialize a model spec into a .safetensors file or a folder")
+    i.add_argument("spec", nargs="?", default=None,
+                   help="JSON spec file, or a shipped spec name (see weightinit list)")
+    i.add_argument("--from-hf", metavar="CONFIG", default=None,
+                   help="instead of SPEC: a transformers config.json; writes DIR/config.json "
+                        "and the weights (needs torch and transformers)")
+    i.add_argument("-o", "--output", required=True,
+                   help="a .safetensors file, or a folder for Hugging Face's layout")
+    i.add_argument("--max-shard-size", default=None,
+                   help="with -o DIR: bytes per shard, e.g. 5GB (the default, 5 * 10**9) "
+                        "or 500MB; a model that fits is one model.safetensors")
+    i.add_argument("--dtype", default=None,
+                   help="with --from-hf: every tensor's dtype (e.g. bfloat16)")
     i.add_argument("--seed", type=int, default=None, help="overrides the spec's seed")
     i.add_argument("--threads", type=int, default=None)
     i.add_argument("--force", action="store_true", help="overwrite an existing output")
     i.add_argument("--quiet", action="store_true")
-    i.add_argument("--format", choices=("np", "pt"), default="np",
-                   help="the file's format metadata (pt: what PyTorch and transformers write)")
+    i.add_argument("--format", choices=("np", "pt"), default=None,
+                   help="the file's format metadata (pt: what PyTorch and transformers write; "
+                        "the default for -o DIR, np for a .safetensors file)")
     t = sub.add_parser("tensor", help="one initializer into .npy or .safetensors")
     t.add_argument("init", help="initializer name, e.g. he_normal (see weightinit list)")
     t.add_argument("--shape", type=int, nargs="+", required=True)
@@ -304,8 +397,16 @@ def _run(args) -> int:
     if args.command is None:
         return init_model(MAIN_SPEC, MAIN_OUTPUT, force=args.force)
     if args.command == "init":
+        if (args.spec is None) == (args.from_hf is None):
+            raise ValueError("init takes a SPEC or --from-hf CONFIG (one of them)")
+        if args.from_hf is not None:
+            return init_from_hf(args.from_hf, args.output, args.seed, args.force, args.quiet,
+                                args.threads, args.format or "pt", args.max_shard_size, args.dtype)
+        if args.dtype is not None:
+            raise ValueError("--dtype is for --from-hf (a spec names each tensor's dtype)")
+        fmt = args.format or ("np" if args.output.endswith(".safetensors") else "pt")
         return init_model(args.spec, args.output, args.seed, args.force, args.quiet, args.threads,
-                          args.format)
+                          fmt, args.max_shard_size)
     if args.command == "tensor":
         return write_tensor(args.init, args.shape, args.output, args.dtype, args.seed, args.stream,
                             dict(args.param), args.force, args.quiet, args.threads)

@@ -1,9 +1,12 @@
 """Whole models straight into a ``.safetensors`` file (docs/contract.md section 7).
 
-Each tensor is generated through ``region=`` window by window into one
-reusable buffer, and each window is written at its offset with ``pwrite``,
-so RAM use does not grow with the model. (A memory map of the file costs a
-page fault, a zero-fill and an msync per 4 KiB page: 3x slower end to end.)
+Each tensor is generated through ``region=`` window by window into one of
+two reusable buffers, and each window is written at its offset with
+``pwrite`` by a writer thread while the next window is filled
+(``_files.WindowWriter``), so RAM use is two windows whatever the model, and
+the fills and the disk overlap; the file is fsynced once, at the end. (A
+memory map of the file costs a page fault, a zero-fill and an msync per
+4 KiB page: 3x slower end to end.)
 The file is written as a private temporary in the same folder and published
 complete (``_files.write_safely``): an error, a full disk, Ctrl-C or a kill
 never leave a half-written file under the final name, and an existing file
@@ -23,11 +26,13 @@ import numpy as np
 
 from . import __version__
 from ._checks import did_you_mean, normalize_shape, resolve_dtype
-from ._files import pwrite_all, write_safely
-from ._stream import STREAM_VERSION, key_from_seed
+from ._files import WindowWriter, pwrite_all, write_all_safely, write_safely
+from ._progress import progress as _progress
+from ._stream import STREAM_VERSION, key_from_seed, stream_id
 from ._threads import resolve_threads
 
-__all__ = ["save_safetensors", "validate_specs", "load_spec_file", "SAFETENSORS_DTYPES"]
+__all__ = ["save_safetensors", "save_safetensors_sharded", "validate_specs", "load_spec_file",
+           "parse_shard_size", "SAFETENSORS_DTYPES"]
 
 SAFETENSORS_DTYPES = {"float64": "F64", "float32": "F32", "float16": "F16", "bfloat16": "BF16"}
 _FROM_SAFETENSORS = {v: k for k, v in SAFETENSORS_DTYPES.items()}
@@ -208,17 +213,6 @@ def _windows(shape, max_elements):
         yield tuple(reversed(index)) + (slice(start, min(start + step, shape[axis])),) + tail
 
 
-def _progress(total_bytes, enabled):
-    if not enabled:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024,
-                desc="weightinit", mininterval=0.5, delay=1.0)
-
-
 def _metadata_seed(seed) -> dict:
     """How the seed is recorded: an int as itself; a SeedSequence as its
     entropy, with the whole sequence as JSON (``SeedSequence(**json)``)."""
@@ -343,16 +337,10 @@ def save_safetensors(path, specs, seed=None, *, progress=False, force=False, thr
     data_start = 8 + len(header_bytes)
     total = data_start + data_bytes
 
-    def write(fd):
-        pwrite_all(fd, len(header_bytes).to_bytes(8, "little") + header_bytes, 0)
-        scratch = _Scratch()
-        for name in order:
-            _write_tensor(fd, data_start + header[name]["data_offsets"][0], tensors[name], seed,
-                          name, threads, bar, scratch)
-
     bar = _progress(data_bytes, progress)
     try:
-        write_safely(path, total, write, force=force)
+        write_safely(path, total, _file_writer(tensors, order, header, header_bytes, seed,
+                                               threads, bar), force=force)
     finally:
         if bar is not None:
             bar.close()
@@ -360,41 +348,238 @@ def save_safetensors(path, specs, seed=None, *, progress=False, force=False, thr
             "parameters": sum(math.prod(t["shape"]) for t in tensors.values()), "seed": seed}
 
 
-def _write_tensor(fd, file_offset, t, seed, stream, threads, bar, scratch):
+def _file_writer(tensors, order, header, header_bytes, seed, threads, bar):
+    """``write(fd)`` for :func:`_files.write_safely`: the header, then every
+    tensor through one :class:`_files.WindowWriter`."""
+    data_start = 8 + len(header_bytes)
+
+    def write(fd):
+        pwrite_all(fd, len(header_bytes).to_bytes(8, "little") + header_bytes, 0)
+        with _window_writer(fd) as writer:
+            for name in order:
+                _write_tensor(writer, data_start + header[name]["data_offsets"][0],
+                              tensors[name], seed, name, threads, bar)
+    return write
+
+
+def _window_writer(fd) -> WindowWriter:
+    # pwrite_all looked up at each call: tests pace or fail the writes through it
+    return WindowWriter(fd, window_bytes=_WINDOW_BYTES,
+                        write=lambda fd, data, offset: pwrite_all(fd, data, offset))
+
+
+def _write_tensor(writer, file_offset, t, seed, stream, threads, bar):
     """Generate tensor ``t`` (a normalized spec) on ``stream`` window by
-    window and write it at ``file_offset`` of ``fd`` through ``scratch``,
-    the buffer kept across tensors (its pages are faulted in once per file,
-    not once per window)."""
+    window into ``writer``'s buffers, to be written at ``file_offset``.
+
+    The key and the stream number are computed once per tensor (a stream
+    name is a SHA-256), and the windows' fills take them as ints: the same
+    values, nothing hashed or derived again per window."""
     shape, dtype, fn, params = t["shape"], t["dtype"], t["fn"], t["params"]
     item = dtype.itemsize
     size = math.prod(shape)
     if size == 0:
         return
+    key0, key1 = key_from_seed(seed)
+    seed, stream = key0 | (key1 << 32), stream_id(stream)   # key_from_seed(int) gives (key0, key1)
     # Orthogonal needs the whole matrix anyway: one window (RAM = the tensor).
     max_elements = size if t["init"] in ("orthogonal",) else max(1, _WINDOW_BYTES // item)
     strides = [math.prod(shape[d + 1:]) for d in range(len(shape))]
     for region in _windows(shape, max_elements):
         first = sum(s.start * st for s, st in zip(region, strides))
         region_shape = tuple(s.stop - s.start for s in region)
-        window = scratch.take(math.prod(region_shape) * item)
+        window = writer.take(math.prod(region_shape) * item)
         fn(shape, seed=seed, stream=stream, dtype=dtype,
            out=window.view(dtype).reshape(region_shape),
            region=region if region else None, threads=threads, **params)
-        pwrite_all(fd, window, file_offset + first * item)
+        writer.submit(window, file_offset + first * item)
         if bar is not None:
             bar.update(window.nbytes)
 
 
-class _Scratch:
-    """The window buffer: one of up to ``_WINDOW_BYTES``, grown when needed;
-    a larger one (an orthogonal tensor's) is not kept."""
+# -- Hugging Face's sharded layout ------------------------------------------------------
 
-    def __init__(self):
-        self._buf = np.empty(0, np.uint8)
+#: what huggingface_hub's split_torch_state_dict_into_shards and transformers'
+#: save_pretrained name the files (one file, or shards and an index)
+HF_WEIGHTS_NAME = "model.safetensors"
+HF_SHARD_NAME = "model-{index:05d}-of-{count:05d}.safetensors"
+HF_INDEX_NAME = "model.safetensors.index.json"
+#: huggingface_hub's default max_shard_size
+HF_MAX_SHARD_SIZE = "5GB"
+_SIZE_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+               "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
 
-    def take(self, nbytes: int) -> np.ndarray:
-        if nbytes > _WINDOW_BYTES:
-            return np.empty(nbytes, np.uint8)
-        if self._buf.nbytes < nbytes:
-            self._buf = np.empty(nbytes, np.uint8)
-        return self._buf[:nbytes]
+
+def parse_shard_size(size, name="max_shard_size") -> int:
+    """Bytes in ``size``: an int, or a string as huggingface_hub's
+    ``parse_size_to_int`` reads it (``"5GB"`` is 5 * 10**9; KB, MB, GB, TB
+    are powers of 10), or with KiB, MiB, GiB, TiB (powers of 2).
+
+    Examples
+    --------
+    >>> parse_shard_size("5GB"), parse_shard_size("1.5MB"), parse_shard_size("2GiB")
+    (5000000000, 1500000, 2147483648)
+    """
+    if isinstance(size, bool):
+        raise TypeError(f"{name} must be an int or a string such as '5GB'; got {size!r}")
+    if isinstance(size, str):
+        text = size.strip()
+        unit = next((u for u in sorted(_SIZE_UNITS, key=len, reverse=True)
+                     if text.upper().endswith(u)), None)
+        if unit is None:
+            raise ValueError(f"{name} must end in KB, MB, GB or TB (or KiB, MiB, GiB, TiB); "
+                             f"got {size!r}")
+        try:
+            value = float(text[:-len(unit)].strip())
+        except ValueError:
+            raise ValueError(f"{name}: could not read a number in {size!r}") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{name} must be finite; got {size!r}")
+        size = int(value * _SIZE_UNITS[unit])
+    elif isinstance(size, (int, np.integer)):
+        size = int(size)
+    else:
+        raise TypeError(f"{name} must be an int or a string such as '5GB'; got "
+                        f"{type(size).__name__}")
+    if size <= 0:
+        raise ValueError(f"{name} must be > 0 bytes; got {size}")
+    return size
+
+
+def _hf_shards(tensors, limit) -> list[list[str]]:
+    """The tensor names of each shard, as huggingface_hub's
+    ``split_state_dict_into_shards_factory`` groups them: in order, a new
+    shard when the next tensor would tip the current one over ``limit``, and
+    a tensor bigger than ``limit`` alone in its own shard."""
+    shards, current, current_size = [], [], 0
+    for name, t in tensors.items():
+        size = math.prod(t["shape"]) * t["dtype"].itemsize
+        if size > limit:
+            shards.append([name])
+            continue
+        if current_size + size > limit:
+            shards.append(current)
+            current, current_size = [], 0
+        current.append(name)
+        current_size += size
+    if current:
+        shards.append(current)
+    return shards
+
+
+def _extra_files(extra, taken) -> dict:
+    if extra is None:
+        return {}
+    if not isinstance(extra, Mapping):
+        raise TypeError(f"extra_files must map file names to bytes; got {type(extra).__name__}")
+    for name, content in extra.items():
+        if not isinstance(name, str) or not name or Path(name).name != name or name in taken:
+            raise ValueError(f"extra_files: {name!r} must be a plain file name, not one of "
+                             "the weight files")
+        if not isinstance(content, bytes):
+            raise TypeError(f"extra_files[{name!r}] must be bytes; got {type(content).__name__}")
+    return dict(extra)
+
+
+def save_safetensors_sharded(directory, specs, seed=None, *, max_shard_size=HF_MAX_SHARD_SIZE,
+                             format="pt", progress=False, force=False, threads=None,
+                             metadata=None, extra_files=None):
+    """Initialize a whole model into ``directory`` in Hugging Face's layout.
+
+    The files are those ``transformers``' ``save_pretrained`` writes:
+    ``model.safetensors`` when the model fits in ``max_shard_size``, else
+    ``model-00001-of-0000N.safetensors`` ... and ``model.safetensors.index.json``
+    (``{"metadata": {"total_parameters", "total_size"}, "weight_map":
+    {name: file}}``), the tensors grouped in spec order as
+    ``huggingface_hub.split_torch_state_dict_into_shards`` groups them (a
+    tensor bigger than the limit has a shard of its own). Each tensor's
+    values are those :func:`save_safetensors` writes (its stream is its name,
+    whichever shard holds it).
+
+    All files or none: each is written as a private temporary, all are
+    completed before the first is published, the index last; on any error
+    or interrupt nothing written by this call remains. The free space for
+    all of them is checked first.
+
+    Parameters
+    ----------
+    directory : str or os.PathLike
+        An existing folder.
+    specs, seed, progress, force, threads, metadata
+        As :func:`save_safetensors` (one progress bar for all the shards).
+    max_shard_size : int or str, default "5GB"
+        Bytes of tensor data per shard: an int or ``"5GB"`` (5 * 10**9, as
+        huggingface_hub), ``"500MB"``, ``"2GiB"``.
+    format : {"pt", "np"}, default "pt"
+        Every file's ``format`` metadata (``"pt"``: what transformers expects).
+    extra_files : dict of str to bytes, optional
+        Other files of the folder, written with the weights, all or none,
+        and published last (``{"config.json": ...}``: a folder that has its
+        config has its weights).
+
+    Returns
+    -------
+    dict
+        ``{"directory", "files", "index", "bytes", "tensors", "parameters",
+        "seed"}``: the weight files in order, the index's path (None for one
+        file), the total bytes written.
+
+    Raises
+    ------
+    FileExistsError, ValueError, OSError
+        As :func:`save_safetensors`; FileExistsError if any of the files exists.
+
+    Examples
+    --------
+    >>> import tempfile, json, os
+    >>> d = tempfile.mkdtemp()
+    >>> specs = {f"h.{i}.weight": {"shape": [256, 256], "init": "he_normal"} for i in range(3)}
+    >>> info = save_safetensors_sharded(d, specs, seed=0, max_shard_size="300KB")
+    >>> [os.path.basename(f) for f in info["files"]]
+    ['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors']
+    >>> json.load(open(info["index"]))["metadata"]["total_size"]
+    786432
+    """
+    folder = Path(directory)
+    if format not in ("np", "pt"):
+        raise ValueError(f"format must be 'np' or 'pt' (what the metadata says); got {format!r}")
+    limit = parse_shard_size(max_shard_size)
+    tensors = validate_specs(specs)
+    if seed is None:
+        seed = int.from_bytes(os.urandom(8), "little")
+    key_from_seed(seed), resolve_threads(threads)   # validated before anything is written
+    user = _user_metadata(metadata)
+    groups = _hf_shards(tensors, limit)
+    names = ([HF_WEIGHTS_NAME] if len(groups) == 1 else
+             [HF_SHARD_NAME.format(index=i + 1, count=len(groups)) for i in range(len(groups))])
+    total_data = sum(math.prod(t["shape"]) * t["dtype"].itemsize for t in tensors.values())
+    parameters = sum(math.prod(t["shape"]) for t in tensors.values())
+    bar = _progress(total_data, progress)
+    files = []
+    for file_name, group in zip(names, groups):
+        shard = {name: tensors[name] for name in group}
+        order, header, header_bytes, data_bytes = _header(shard, seed, user, format)
+        files.append((folder / file_name, 8 + len(header_bytes) + data_bytes,
+                      _file_writer(shard, order, header, header_bytes, seed, threads, bar)))
+    index_path = None
+    if len(groups) > 1:
+        # as transformers' save_pretrained writes it
+        index = {"metadata": {"total_parameters": parameters, "total_size": total_data},
+                 "weight_map": {name: file_name for file_name, group in zip(names, groups)
+                                for name in group}}
+        text = (json.dumps(index, indent=2, sort_keys=True) + "\n").encode("utf-8")
+        index_path = folder / HF_INDEX_NAME
+        files.append((index_path, len(text), lambda fd, text=text: pwrite_all(fd, text, 0)))
+    for file_name, content in _extra_files(extra_files, names + [HF_INDEX_NAME]).items():
+        files.append((folder / file_name, len(content),
+                      lambda fd, content=content: pwrite_all(fd, content, 0)))
+    try:
+        write_all_safely(files, force=force)
+    finally:
+        if bar is not None:
+            bar.close()
+    weight_files = [str(path) for path, _, _ in files[:len(groups)]]
+    return {"directory": str(folder), "files": weight_files,
+            "index": None if index_path is None else str(index_path),
+            "bytes": sum(nbytes for _, nbytes, _ in files), "tensors": len(tensors),
+            "parameters": parameters, "seed": seed}
