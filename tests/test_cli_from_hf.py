@@ -74,39 +74,42 @@ def _config(tmp_path, kind):
     return folder / "config.json", transformers
 
 
-def _shape_specs(model):
-    """A stand-in for weightinit.torch.module_specs (built in parallel):
-    each tensor of the state dict once (tied ones under their first name),
-    from shapes only (the model is on the meta device)."""
-    specs, seen = {}, set()
-    for name, tensor in model.state_dict(keep_vars=True).items():
-        assert tensor.device.type == "meta"     # nothing was materialized
-        if id(tensor) in seen:
-            continue
-        seen.add(id(tensor))
-        init = {"name": "random_normal", "stddev": 0.02} if tensor.ndim >= 2 else "ones"
-        specs[name] = {"shape": list(tensor.shape), "init": init,
-                       "dtype": str(tensor.dtype).removeprefix("torch.")}
-    return specs
+def _in_memory(transformers, config_path, seed, dtype):
+    """What the folder must hold: from_config under fast_init, in memory."""
+    import torch
+
+    from weightinit.torch import fast_init
+    config = transformers.AutoConfig.from_pretrained(str(config_path))
+    with fast_init(seed=seed):
+        model = transformers.AutoModelForCausalLM.from_config(config, dtype=getattr(torch, dtype))
+    return model.state_dict(), torch
 
 
-def test_from_hf_without_module_specs_is_a_clear_error(tmp_path, capsys, monkeypatch):
-    config, _ = _config(tmp_path, "gpt2")
-    import weightinit.torch as wtorch
-    monkeypatch.delattr(wtorch, "module_specs", raising=False)
-    assert main(["init", "--from-hf", str(config), "-o", str(tmp_path / "out")]) == 2
-    assert "weightinit.torch.module_specs" in capsys.readouterr().err
-    assert not (tmp_path / "out").exists()
+def test_from_hf_builds_nothing_in_memory(tmp_path, monkeypatch):
+    """The specs come from a meta-device model: no parameter is materialized."""
+    config, transformers = _config(tmp_path, "gpt2")
+    from weightinit import cli
+    seen = []
+    real = transformers.AutoModelForCausalLM.from_config
+
+    def spy(*args, **kwargs):
+        model = real(*args, **kwargs)
+        seen.append(model)
+        return model
+
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_config", spy)
+    specs, _ = cli._specs_from_hf(str(config))
+    (model,) = seen
+    assert all(t.is_meta for t in model.state_dict().values())
+    assert "transformer.wte.weight" in specs and "lm_head.weight" not in specs   # tied: once
 
 
 @pytest.mark.parametrize("kind", ["llama", "gpt2"])
 @pytest.mark.parametrize("shard", [None, "40KB"])
-def test_from_hf_folder_loads_with_from_pretrained(tmp_path, monkeypatch, kind, shard):
+def test_from_hf_folder_loads_with_from_pretrained(tmp_path, kind, shard):
+    """from_pretrained(DIR): no missing or unexpected keys, and every tensor
+    equals from_config under fast_init in memory, bit for bit."""
     config, transformers = _config(tmp_path, kind)
-    import torch
-
-    import weightinit.torch as wtorch
-    monkeypatch.setattr(wtorch, "module_specs", _shape_specs, raising=False)
     out = tmp_path / "out"
     argv = ["init", "--from-hf", str(config), "-o", str(out), "--seed", "8", "--quiet",
             "--dtype", "bfloat16"] + (["--max-shard-size", shard] if shard else [])
@@ -118,17 +121,24 @@ def test_from_hf_folder_loads_with_from_pretrained(tmp_path, monkeypatch, kind, 
     model, report = transformers.AutoModelForCausalLM.from_pretrained(
         out, output_loading_info=True, dtype="auto")
     assert not report["missing_keys"] and not report["unexpected_keys"]
+    want, torch = _in_memory(transformers, config, 8, "bfloat16")
     state = model.state_dict()
+    assert set(state) == set(want)
     for name, tensor in state.items():
         assert tensor.dtype == torch.bfloat16, name
-        if tensor.ndim >= 2:
-            want = wi.random_normal(tuple(tensor.shape), stddev=0.02, seed=8, stream=name,
-                                    dtype="bfloat16")
-            if kind == "gpt2" and name == "lm_head.weight":   # tied: wte's values
-                want = wi.random_normal(tuple(tensor.shape), stddev=0.02, seed=8,
-                                        stream="transformer.wte.weight", dtype="bfloat16")
-            got = tensor.view(torch.int16).numpy()
-            assert np.array_equal(got, want.view(np.int16)), name
+        assert torch.equal(tensor.view(torch.int16), want[name].view(torch.int16)), name
+
+
+def test_from_hf_float32_by_default(tmp_path):
+    config, transformers = _config(tmp_path, "llama")
+    out = tmp_path / "out"
+    assert main(["init", "--from-hf", str(config), "-o", str(out), "--seed", "2",
+                 "--quiet"]) == 0
+    model = transformers.AutoModelForCausalLM.from_pretrained(out)
+    want, torch = _in_memory(transformers, config, 2, "float32")
+    for name, tensor in model.state_dict().items():
+        assert tensor.dtype == torch.float32, name
+        assert torch.equal(tensor.view(torch.int32), want[name].view(torch.int32)), name
 
 
 # -- progress ----------------------------------------------------------------------------

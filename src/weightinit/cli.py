@@ -175,20 +175,18 @@ def init_from_hf(config: str, output: str, seed=None, force=False, quiet=False, 
 
 def _specs_from_hf(config_path: str, dtype=None) -> tuple[dict, bytes]:
     """``(specs, config.json bytes)`` of the transformers causal-LM model
-    of ``config_path``, built on the meta device. The one source of the
-    specs of ``--from-hf``: ``weightinit.torch.module_specs(model)``."""
+    of ``config_path``, built on the meta device (nothing materialized). The
+    specs are the model's own init code (``init_weights``, as ``from_config``
+    runs it) recorded by :func:`weightinit.torch.record_init`, so the file
+    equals ``with fast_init(seed): AutoModelForCausalLM.from_config(config)``
+    bit for bit; tied weights are written once."""
     try:
         import torch
         import transformers
     except ImportError as err:
         raise ValueError(f"--from-hf needs torch and transformers ({err}); "
                          "pip install torch transformers") from None
-    from . import torch as wtorch
-    module_specs = getattr(wtorch, "module_specs", None)
-    if module_specs is None:
-        raise ValueError("--from-hf needs weightinit.torch.module_specs, which this build does "
-                         "not have yet; write a spec file from the model's state_dict shapes "
-                         "and run weightinit init SPEC -o DIR instead")
+    from .torch import record_init
     path = Path(config_path)
     if not path.is_file():
         raise ValueError(f"--from-hf must name a config.json file; got {config_path!r}")
@@ -202,7 +200,9 @@ def _specs_from_hf(config_path: str, dtype=None) -> tuple[dict, bytes]:
         config.dtype = dtype   # recorded, so that from_pretrained(dtype="auto") loads it as written
     with torch.device("meta"):
         model = transformers.AutoModelForCausalLM.from_config(config)
-    specs = module_specs(model)
+    with record_init(module=model) as recording:
+        model.init_weights()
+    specs = recording.specs
     if dtype is not None:
         specs = {name: {**spec, "dtype": dtype} for name, spec in specs.items()}
     return specs, (config.to_json_string(use_diff=True)).encode("utf-8")
