@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from _hf_configs import small_config
 from _extras import missing
 
 import weightinit as wi
@@ -62,13 +63,7 @@ def test_init_takes_a_spec_or_from_hf(tmp_path, capsys):
 def _config(tmp_path, kind):
     transformers = pytest.importorskip("transformers", reason=missing("transformers"))
     pytest.importorskip("torch", reason=missing("torch"))
-    if kind == "llama":
-        config = transformers.LlamaConfig(vocab_size=512, hidden_size=64, intermediate_size=128,
-                                          num_hidden_layers=2, num_attention_heads=4,
-                                          num_key_value_heads=2, max_position_embeddings=64)
-    else:
-        config = transformers.GPT2Config(vocab_size=512, n_embd=64, n_layer=2, n_head=4,
-                                         n_positions=64)
+    config = small_config(transformers, kind)
     folder = tmp_path / f"{kind}-config"
     config.save_pretrained(folder)
     return folder / "config.json", transformers

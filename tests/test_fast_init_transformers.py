@@ -5,6 +5,7 @@ gives its stream, two runs give the same bits, torch's RNG is untouched."""
 import math
 
 import pytest
+from _hf_configs import small_config
 
 torch = pytest.importorskip("torch", reason="torch is not installed (pip install torch)")
 transformers = pytest.importorskip("transformers",
@@ -20,15 +21,11 @@ SEED = 7
 
 
 def llama_config(**extra):
-    return transformers.LlamaConfig(hidden_size=64, intermediate_size=160, num_hidden_layers=2,
-                                    num_attention_heads=4, num_key_value_heads=2,
-                                    vocab_size=512, pad_token_id=0, bos_token_id=1,
-                                    eos_token_id=2, **extra)
+    return small_config(transformers, "llama", **extra)
 
 
 def gpt2_config(**extra):
-    return transformers.GPT2Config(n_embd=64, n_layer=3, n_head=4, vocab_size=512,
-                                   n_positions=64, bos_token_id=0, eos_token_id=0, **extra)
+    return small_config(transformers, "gpt2", **extra)
 
 
 CONFIGS = {"llama": llama_config, "gpt2": gpt2_config}

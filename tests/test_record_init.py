@@ -6,6 +6,7 @@ downloaded); what a spec cannot express raises ValueError naming the tensor."""
 import warnings
 
 import pytest
+from _hf_configs import KINDS, small_config
 
 torch = pytest.importorskip("torch", reason="torch is not installed (pip install torch)")
 st = pytest.importorskip("safetensors.torch", reason="needs safetensors")
@@ -93,22 +94,11 @@ def _transformers():
     return pytest.importorskip("transformers", reason="needs transformers")
 
 
-def llama_config(tf):
-    return tf.LlamaConfig(hidden_size=64, intermediate_size=160, num_hidden_layers=2,
-                          num_attention_heads=4, num_key_value_heads=2, vocab_size=512,
-                          pad_token_id=None, bos_token_id=1, eos_token_id=2)
-
-
-def gpt2_config(tf):
-    return tf.GPT2Config(n_embd=64, n_layer=3, n_head=4, vocab_size=512, n_positions=64,
-                         bos_token_id=0, eos_token_id=0)
-
-
-@pytest.mark.parametrize("config", [llama_config, gpt2_config], ids=["llama", "gpt2"])
-def test_transformers_init_weights(tmp_path, config):
+@pytest.mark.parametrize("kind", KINDS)
+def test_transformers_init_weights(tmp_path, kind):
     tf = _transformers()
     tf.logging.set_verbosity_error()
-    cfg = config(tf)
+    cfg = small_config(tf, kind)
     build = lambda: tf.AutoModelForCausalLM.from_config(cfg)  # noqa: E731
     rec = record_and_compare(tmp_path, build, lambda m: m.apply(m._init_weights))
     assert rec.unrecorded == []
@@ -117,7 +107,7 @@ def test_transformers_init_weights(tmp_path, config):
     params = dict(meta.named_parameters())          # tied: once, under the first name
     assert set(rec.specs) == set(params) | {n for n, _ in meta.named_buffers()
                                             if n in meta.state_dict()}
-    if config is gpt2_config:
+    if kind == "gpt2":
         assert "lm_head.weight" not in rec.specs and "transformer.wte.weight" in rec.specs
 
 

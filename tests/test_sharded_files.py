@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 import pytest
+from _hf_configs import small_config
 from _extras import TEST, missing
 
 import weightinit as wi
@@ -173,13 +174,7 @@ def test_a_disk_filling_up_mid_write_leaves_nothing(small_tmpfs, monkeypatch):  
 def _small_model(kind):
     transformers = pytest.importorskip("transformers", reason=missing("transformers"))
     torch = pytest.importorskip("torch", reason=missing("torch"))
-    if kind == "llama":
-        config = transformers.LlamaConfig(vocab_size=512, hidden_size=64, intermediate_size=128,
-                                          num_hidden_layers=2, num_attention_heads=4,
-                                          num_key_value_heads=2, max_position_embeddings=64)
-    else:
-        config = transformers.GPT2Config(vocab_size=512, n_embd=64, n_layer=2, n_head=4,
-                                         n_positions=64)
+    config = small_config(transformers, kind)
     torch.manual_seed(0)
     return transformers.AutoModelForCausalLM.from_config(config), torch, transformers
 
