@@ -60,10 +60,10 @@ def test_init_takes_a_spec_or_from_hf(tmp_path, capsys):
 
 # -- --from-hf --------------------------------------------------------------------------
 
-def _config(tmp_path, kind):
+def _config(tmp_path, kind, **extra):
     transformers = pytest.importorskip("transformers", reason=missing("transformers"))
     pytest.importorskip("torch", reason=missing("torch"))
-    config = small_config(transformers, kind)
+    config = small_config(transformers, kind, **extra)
     folder = tmp_path / f"{kind}-config"
     config.save_pretrained(folder)
     return folder / "config.json", transformers
@@ -124,8 +124,9 @@ def test_from_hf_folder_loads_with_from_pretrained(tmp_path, kind, shard):
         assert torch.equal(tensor.view(torch.int16), want[name].view(torch.int16)), name
 
 
-def test_from_hf_float32_by_default(tmp_path):
-    config, transformers = _config(tmp_path, "llama")
+@pytest.mark.parametrize("extra", [{}, {"pad_token_id": 5}], ids=["", "pad_token"])
+def test_from_hf_float32_by_default(tmp_path, extra):
+    config, transformers = _config(tmp_path, "llama", **extra)
     out = tmp_path / "out"
     assert main(["init", "--from-hf", str(config), "-o", str(out), "--seed", "2",
                  "--quiet"]) == 0

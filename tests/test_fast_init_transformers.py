@@ -21,7 +21,7 @@ SEED = 7
 
 
 def llama_config(**extra):
-    return small_config(transformers, "llama", **extra)
+    return small_config(transformers, "llama", **{"pad_token_id": 0, **extra})   # a padding row
 
 
 def gpt2_config(**extra):

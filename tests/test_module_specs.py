@@ -174,12 +174,24 @@ def test_unexpressible_rule_names_the_parameter(fill, words):
         wt.module_specs(model, rules={"0.weight": fill})
 
 
-def test_dirac_and_padding_row_name_the_parameter():
+def test_dirac_names_the_parameter():
     model = on_meta(lambda: torch.nn.Conv2d(3, 3, 3))
     with pytest.raises(ValueError, match=r"^weight: .*dirac_"):
         wt.module_specs(model, rules={"weight": wt.dirac_})
-    with pytest.raises(ValueError, match=r"^weight: .*padding_idx=0"):
-        wt.module_specs(on_meta(lambda: torch.nn.Embedding(5, 3, padding_idx=0)))
+
+
+@pytest.mark.parametrize("padding_idx", [0, 3, -1])
+def test_embedding_padding_row_is_a_spec_field(tmp_path, padding_idx):
+    """The zeroed row is the spec's padding_idx; the file equals init_module."""
+    build = lambda: torch.nn.Embedding(5, 3, padding_idx=padding_idx)  # noqa: E731
+    specs = wt.module_specs(on_meta(build))
+    assert specs["weight"]["padding_idx"] == padding_idx % 5
+    path = tmp_path / "e.safetensors"
+    weightinit.save_safetensors(path, specs, seed=4, format="pt")
+    cpu = build()
+    wt.init_module(cpu, seed=4)
+    got = st.load_file(path)["weight"]
+    assert torch.equal(got, cpu.weight.detach()) and not got[padding_idx].any()
 
 
 def test_unknown_module_reset_parameters_is_refused():

@@ -131,10 +131,31 @@ def test_data_dependent_init_names_the_parameter():
 
 def test_partial_fill_names_the_parameter():
     with torch.device("meta"):
-        emb = torch.nn.Embedding(10, 4, padding_idx=0)
+        lin = torch.nn.Linear(4, 3)
     with pytest.raises(ValueError, match=r"'weight' is filled in parts"):
-        with record_init(module=emb):
-            emb.reset_parameters()
+        with record_init(module=lin):
+            torch.nn.init.normal_(lin.weight)
+            torch.nn.init.zeros_(lin.weight[:, 1])        # a column, not a row
+
+
+@pytest.mark.parametrize("padding_idx", [0, 7])
+def test_padding_row_is_recorded(tmp_path, padding_idx):
+    """normal_ then a zeroed row (Embedding.reset_parameters): padding_idx."""
+    rec = record_and_compare(tmp_path, lambda: torch.nn.Embedding(10, 4, padding_idx=padding_idx),
+                             lambda m: m.reset_parameters())
+    assert rec.specs["weight"]["padding_idx"] == padding_idx
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_transformers_padding_token(tmp_path, kind):
+    """A config with pad_token_id: _init_weights zeroes that embedding row."""
+    tf = _transformers()
+    tf.logging.set_verbosity_error()
+    cfg = small_config(tf, kind, pad_token_id=5)
+    build = lambda: tf.AutoModelForCausalLM.from_config(cfg)  # noqa: E731
+    rec = record_and_compare(tmp_path, build, lambda m: m.apply(m._init_weights))
+    emb = "model.embed_tokens.weight" if kind == "llama" else "transformer.wte.weight"
+    assert rec.specs[emb].get("padding_idx") == (5 if kind == "llama" else None)
 
 
 def test_trunc_normal_outside_two_std_names_the_parameter():

@@ -100,10 +100,14 @@ class _RecordLedger(Ledger):
                              "under; pass module= (the model) to record_init")
         if _non_persistent(self.roots(fill.roots), name):
             return                 # not part of the model's file
-        if len(slot.fills) > 1:
+        padding_idx = _padding_row(slot.fills)
+        if padding_idx is not None:
+            fill = slot.fills[0]
+        elif len(slot.fills) > 1:
             kinds = " then ".join(f.kind for f in slot.fills)
-            raise ValueError(f"record_init: {name!r} is filled in parts ({kinds}; e.g. a padding "
-                             "row zeroed after normal_), which no spec expresses")
+            raise ValueError(f"record_init: {name!r} is filled in parts ({kinds}), which no "
+                             "spec expresses (a spec holds one fill of the whole tensor, and a "
+                             "zeroed row of axis 0: padding_idx)")
         if fill.name_view is not None:
             raise ValueError(f"record_init: {name!r} is filled from a scratch tensor "
                              "(orthogonal_), which no spec expresses")
@@ -113,6 +117,25 @@ class _RecordLedger(Ledger):
                              "expresses")
         dtype = dtype_name(fill.view.dtype, name)
         self.specs[name] = fill_spec(fn, fill.params, {}, fill.view.size, dtype, name)
+        if padding_idx is not None:
+            self.specs[name]["padding_idx"] = padding_idx
+
+
+def _padding_row(fills) -> int | None:
+    """k when ``fills`` are a random fill of a dense tensor and then zeros in
+    its row k of axis 0 (``Embedding(padding_idx=k)``, transformers'
+    ``weight.data[padding_idx].zero_()``), else None."""
+    if len(fills) != 2:
+        return None
+    whole, row = fills[0].view, fills[1].view
+    if (fills[0].kind == CONSTANT or fills[1].kind != CONSTANT or fills[1].params[0] != 0
+            or len(whole.size) < 1 or not whole.dense() or whole.dtype != row.dtype):
+        return None
+    rows, row_size, row_stride = whole.size[0], whole.size[1:], whole.stride[1:]
+    k, rest = divmod(row.offset - whole.offset, whole.stride[0] or 1)
+    same_row = row.size == row_size and row.stride == row_stride
+    same_row = same_row or (row.size == (1, *row_size) and row.stride[1:] == row_stride)
+    return k if same_row and rest == 0 and 0 <= k < rows else None
 
 
 class _RecordMode(FastInitMode):

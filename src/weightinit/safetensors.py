@@ -43,7 +43,7 @@ _WINDOW_BYTES = 64 << 20
 _MAX_HEADER_BYTES = 100_000_000
 # Tensor names the format gives another meaning.
 _RESERVED_NAMES = ("__metadata__",)
-_SPEC_FIELDS = ("shape", "init", "dtype", "fans")
+_SPEC_FIELDS = ("shape", "init", "dtype", "fans", "padding_idx")
 
 
 class SpecError(ValueError):
@@ -78,7 +78,7 @@ def _normalize_spec(name, spec) -> dict:
     unknown = [k for k in spec if k not in _SPEC_FIELDS]
     if unknown:
         raise SpecError(f"{where} has unknown fields {sorted(map(str, unknown))}"
-                        f"{did_you_mean(unknown[0], _SPEC_FIELDS)}; allowed: shape, init, dtype")
+                        f"{did_you_mean(unknown[0], _SPEC_FIELDS)}; allowed: {', '.join(_SPEC_FIELDS)}")
     if "shape" not in spec:
         raise SpecError(f"{where}.shape is missing")
     if not isinstance(spec["shape"], (list, tuple)):
@@ -126,7 +126,22 @@ def _normalize_spec(name, spec) -> dict:
         fn(shape, seed=0, stream=name, dtype=dtype, region=probe_region, **params)
     except (TypeError, ValueError) as err:
         raise SpecError(f"{where}.init: {err}") from None
-    return {"shape": shape, "fn": fn, "init": init_name, "params": params, "dtype": dtype}
+    return {"shape": shape, "fn": fn, "init": init_name, "params": params, "dtype": dtype,
+            "padding_idx": _padding_idx(spec.get("padding_idx"), shape, where)}
+
+
+def _padding_idx(value, shape, where):
+    """A spec's ``padding_idx``: the row of axis 0 set to zero after the draw,
+    as ``torch.nn.Embedding(padding_idx=)`` and transformers' ``_init_weights``
+    leave it (negative counts from the end, as torch does); None: no row."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(f"{where}.padding_idx must be an int or null; got {value!r}")
+    if not shape or not -shape[0] <= value < shape[0]:
+        raise SpecError(f"{where}.padding_idx must index axis 0 of shape {list(shape)} "
+                        f"(-rows <= padding_idx < rows); got {value}")
+    return value % shape[0]
 
 
 def validate_specs(specs) -> dict:
@@ -245,7 +260,9 @@ def _header(tensors, seed, metadata, fmt="np") -> tuple[list, dict, bytes, int]:
     safetensors reader would not read."""
     order, header, data_bytes = _layout(tensors)
     recorded = {name: {"shape": list(tensors[name]["shape"]), "dtype": tensors[name]["dtype"].name,
-                       "init": {"name": tensors[name]["init"], **tensors[name]["params"]}}
+                       "init": {"name": tensors[name]["init"], **tensors[name]["params"]},
+                       **({"padding_idx": tensors[name]["padding_idx"]}
+                          if tensors[name]["padding_idx"] is not None else {})}
                 for name in order}
     meta = {"format": fmt, "weightinit.version": __version__,
             "weightinit.stream": str(STREAM_VERSION), **_metadata_seed(seed),
@@ -273,7 +290,10 @@ def save_safetensors(path, specs, seed=None, *, progress=False, force=False, thr
         (``.NAME.weightinit-XXXXXXXX.tmp``), published when complete.
     specs : dict
         ``{name: {"shape": [...], "init": "he_normal" or {"name": ..., **params},
-        "dtype": "bfloat16"}}``; dtype defaults to float32.
+        "dtype": "bfloat16"}}``; dtype defaults to float32. Optional fields:
+        ``"fans": "torch"`` (fans as PyTorch takes them, default ``"keras"``)
+        and ``"padding_idx": k`` (row ``k`` of axis 0 zeroed after the draw,
+        as ``torch.nn.Embedding`` does).
     seed : int, numpy.random.SeedSequence or None
         The model seed; None draws one from OS entropy (recorded in the file).
     progress : bool
@@ -389,9 +409,12 @@ def _write_tensor(writer, file_offset, t, seed, stream, threads, bar):
         first = sum(s.start * st for s, st in zip(region, strides))
         region_shape = tuple(s.stop - s.start for s in region)
         window = writer.take(math.prod(region_shape) * item)
-        fn(shape, seed=seed, stream=stream, dtype=dtype,
-           out=window.view(dtype).reshape(region_shape),
+        out = window.view(dtype).reshape(region_shape)
+        fn(shape, seed=seed, stream=stream, dtype=dtype, out=out,
            region=region if region else None, threads=threads, **params)
+        row = t["padding_idx"]
+        if row is not None and region[0].start <= row < region[0].stop:
+            out[row - region[0].start] = 0
         writer.submit(window, file_offset + first * item)
         if bar is not None:
             bar.update(window.nbytes)

@@ -44,7 +44,9 @@ def module_specs(model, rules=None, *, prefix: str = "", buffers: bool = True) -
     -------
     dict
         ``{name: {"shape": [...], "dtype": "float32", "init": {"name": ...,
-        **parameters}}}`` in the order the tensors are filled: a tied
+        **parameters}}}`` (plus ``"fans": "torch"`` where a catalogued
+        initializer on torch's fans gives torch's bits, and ``"padding_idx"``
+        for an ``Embedding``'s zeroed row) in the order the tensors are filled: a tied
         parameter once, under its first name, by its owner's rule, as
         :func:`init_module`. Parameters that init_module leaves as they are
         (a rule of ``None``; a module of unknown kind, with a warning) are
@@ -57,8 +59,7 @@ def module_specs(model, rules=None, *, prefix: str = "", buffers: bool = True) -
     ValueError
         Naming the parameter, for a fill that no spec expresses:
         ``orthogonal_``, ``sparse_``, ``dirac_``, ``eye_``, ``trunc_normal_``
-        on other bounds than ``mean +- 2 std``, an ``Embedding`` with a
-        ``padding_idx`` (a zeroed row), a callable of your own, and a module
+        on other bounds than ``mean +- 2 std``, a callable of your own, and a module
         of unknown kind whose ``reset_parameters`` init_module would run (it
         draws from torch's generator); or naming a buffer of a dtype a spec
         cannot hold.

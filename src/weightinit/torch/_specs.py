@@ -89,7 +89,7 @@ def _scaled(shape, scale, mode, distribution, expected):
             preset = _PRESETS.get((candidate, mode, distribution))
             return ({"name": preset} if preset else
                     {"name": "variance_scaling", "scale": candidate, "mode": mode,
-                     "distribution": distribution}), "torch"
+                     "distribution": distribution}), {"fans": "torch"}
     return explicit
 
 
@@ -116,7 +116,9 @@ def _kaiming(shape, a, mode, nonlinearity, distribution):
 
 
 def _embedding(shape, padding_idx=None):
-    return _normal(0.0, 1.0) if padding_idx is None else None
+    if padding_idx is None:
+        return _normal(0.0, 1.0)
+    return _normal(0.0, 1.0), {"padding_idx": int(padding_idx) % shape[0]}
 
 
 # Each weightinit.torch fill: how its bound arguments become a spec's init (None: not one).
@@ -201,7 +203,8 @@ def fill_spec(fill, args, kwargs, shape, dtype: str, name: str) -> dict:
         raise ValueError(f"{name}: its fill {_label(fn, args, kwargs)} is not one initializer "
                          "over the whole tensor, so it cannot be written as a spec")
     spec = {"shape": [int(n) for n in shape], "dtype": dtype}
-    if isinstance(init, tuple):
-        init, spec["fans"] = init
+    if isinstance(init, tuple):            # (init, other spec fields: fans, padding_idx)
+        init, fields = init
+        spec.update(fields)
     spec["init"] = init
     return spec
