@@ -98,6 +98,7 @@ class Generator:
         self._stream = stream_id(stream)
         self._next_block = 0
         self._spawned = 0
+        self._kind = self._plan = None   # the last call's (dist, shape, dtype, params) and plan
 
     def __repr__(self):
         return (f"Generator(key=({self._key[0]:#010x}, {self._key[1]:#010x}), "
@@ -133,8 +134,13 @@ class Generator:
         blocks = -(-math.prod(shape) // per)
         if self._next_block + blocks > _BLOCKS_LIMIT:
             raise ValueError("size would run past the end of the stream (2**64 blocks)")
-        result = _plan.make(dist, shape, dtype, self._key, self._stream, params,
-                            base_block=self._next_block).fill(region, out, threads)
+        # one plan per kind of call, reused at each call's first block: a
+        # loop of like calls makes (and checks) it once
+        kind = (dist, shape, dtype, params)
+        if kind != self._kind:
+            self._plan = _plan.make(dist, shape, dtype, self._key, self._stream, params)
+            self._kind = kind
+        result = self._plan.fill(region, out, threads, self._next_block)
         self._next_block += blocks
         if scalar and out is None:
             return result.item() if dist == _fill.RAW else float(result[()])
