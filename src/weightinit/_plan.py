@@ -87,6 +87,12 @@ class Plan(NamedTuple):
     def __dask_tokenize__(self):
         return self.token
 
+    def on(self, key: tuple, stream: int) -> Plan:
+        """This plan on Philox ``key`` and stream number ``stream``: nothing
+        :func:`make` checks depends on them, so a plan validated once (a
+        file's spec) is reused for the key and stream a write resolves."""
+        return self._replace(key=key, stream=stream)
+
     def fill(self, region=None, out=None, threads=None, base_block=None) -> np.ndarray:
         """The samples of ``region`` (default all of ``shape``), into ``out`` or a new array.
 
