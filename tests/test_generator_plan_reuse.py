@@ -2,6 +2,8 @@
 fills a plain ``out`` through ``_core.fill_whole``: the values are those of
 fresh plans at each call's block, whatever the order of kinds and whatever
 ``out`` is (docs/contract.md 2)."""
+import struct
+
 import numpy as np
 import pytest
 
@@ -71,3 +73,16 @@ def test_doubled_plan_takes_the_checked_path():
     got = g.uniform(-big, big, 64, dtype="float32", out=out)
     assert np.isfinite(got).all() and (got < big).all() and got.min() < -big / 4
     assert (got == wi.Generator(1).uniform(-big, big, 64, dtype="float32")).all()
+
+
+def test_signed_zero_parameters_are_another_kind():
+    g = wi.Generator(2)
+    a = g.uniform(0.0, 1.0, 8)
+    b = g.normal(-0.0, 1.0, 8)
+    c = g.normal(0.0, 1.0, 8)              # == the last params, but not the same bits
+    assert g._plan.params == (0.0, 1.0, 0.0, 0.0)
+    assert struct.pack("d", g._plan.params[0]) == struct.pack("d", 0.0)
+    ref = wi.Generator(2)
+    assert (ref.uniform(0.0, 1.0, 8) == a).all()
+    assert (ref.normal(-0.0, 1.0, 8) == b).all()
+    assert (ref.normal(0.0, 1.0, 8) == c).all()
