@@ -149,8 +149,10 @@ def fill(out, int dist, int out_code, uint64_t key0, uint64_t key1,
     return out
 
 
-#: NumPy's flag bits C_CONTIGUOUS, ALIGNED and WRITEABLE (ndarray.flags.num)
-cdef long _OUT_FLAGS = 0x0001 | 0x0100 | 0x0400
+#: NumPy's flag bits C_CONTIGUOUS, ALIGNED and WRITEABLE (ndarray.flags.num):
+#: an ``out`` the core may write (``_checks.check_out`` reads them here)
+OUT_FLAGS = 0x0001 | 0x0100 | 0x0400
+cdef long _OUT_FLAGS = OUT_FLAGS
 from numpy import ndarray as _ndarray
 
 
