@@ -211,7 +211,7 @@ def check_out(out, shape, dtype: np.dtype | None, name="out") -> None:
 
 
 #: NumPy's flag bits C_CONTIGUOUS, ALIGNED and WRITEABLE (ndarray.flags.num)
-_OUT_FLAGS = 0x0001 | 0x0100 | 0x0400
+_OUT_FLAGS = _core.OUT_FLAGS
 
 
 def scalar_of(value):

@@ -149,6 +149,69 @@ def fill(out, int dist, int out_code, uint64_t key0, uint64_t key1,
     return out
 
 
+#: NumPy's flag bits C_CONTIGUOUS, ALIGNED and WRITEABLE (ndarray.flags.num):
+#: an ``out`` the core may write (``_checks.check_out`` reads them here)
+OUT_FLAGS = 0x0001 | 0x0100 | 0x0400
+cdef long _OUT_FLAGS = OUT_FLAGS
+from numpy import ndarray as _ndarray
+
+
+def fill_whole(plan_, out, uint64_t base_block, threads, resolve_threads, selected_isa):
+    """Fill all of ``plan``'s shape into ``out`` from ``base_block``, if ``out``
+    is a plain, writeable, aligned C-contiguous ndarray of the plan's shape
+    and dtype and the plan needs no doubling; else None, writing nothing.
+
+    The per-call path of ``Plan.fill`` and ``Generator``: one call for the
+    out check and the C call. A None sends the caller to its checked path,
+    whose messages name what is wrong; ``resolve_threads(threads, size)``
+    and ``selected_isa()`` are called only after ``out`` passed, in the
+    checked path's order, so an error is the one that path would raise.
+    """
+    # plan: (dist, shape, dtype, key, stream, params, base_block, core_params, doubled, code)
+    if not isinstance(plan_, tuple) or len(plan_) != 10:   # no bounds checks below
+        raise TypeError("plan must be a Plan")
+    cdef tuple plan = <tuple>plan_
+    cdef tuple shape = plan[1]
+    dtype = plan[2]
+    if type(out) is not _ndarray or plan[8] or out.dtype is not dtype or out.shape != shape \
+            or (out.flags.num & _OUT_FLAGS) != _OUT_FLAGS or not dtype.isnative:
+        return None
+    cdef int ndim = len(shape)
+    cdef int out_code = plan[9]
+    if ndim > WI_MAX_NDIM or out_code < 0 or out_code > 4:
+        return None
+    cdef wi_region region
+    cdef uint64_t total = 1
+    region.ndim = ndim
+    for d in range(ndim):
+        region.global_shape[d] = shape[d]
+        region.start[d] = 0
+        region.shape[d] = shape[d]
+        total *= <uint64_t>shape[d]
+    cdef int nthreads = resolve_threads(threads, total)
+    cdef int isa = selected_isa()
+    cdef tuple key = plan[3]
+    cdef tuple core = plan[7]
+    cdef wi_params params
+    if wi_params_init(&params, plan[0], out_code, key[0], key[1], plan[4], base_block,
+                      core[0], core[1], core[2], core[3]) != 0:
+        raise ValueError("invalid distribution parameters")
+    _merge_whole_axes(&region)
+    cdef Py_buffer view
+    cdef uint64_t item = ITEM_BYTES[out_code]
+    _acquire(out, &view)
+    try:
+        if <uint64_t>view.len != total * item or (total and total * item // item != total):
+            raise ValueError(f"out's buffer holds {view.len} bytes; its shape {shape} "
+                             f"needs {total * item}")
+        if <uintptr_t>view.buf % item:
+            raise ValueError("out is not aligned")
+        _fill_sliced(&params, &region, view.buf, total, nthreads, isa)
+    finally:
+        PyBuffer_Release(&view)
+    return out
+
+
 cdef void _merge_whole_axes(wi_region *r) noexcept:
     """Merge each trailing axis the region covers whole into the axis before
     it. The elements and their global flat indices are the same (so are the

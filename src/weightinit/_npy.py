@@ -53,7 +53,9 @@ def save_npy(path, init: str, shape, *, dtype="float32", seed=None, stream=0, pa
         raise ValueError("dtype bfloat16 cannot be stored in .npy; use -o NAME.safetensors")
     if seed is None:
         seed = int.from_bytes(os.urandom(8), "little")
-    key_from_seed(seed), stream_id(stream), resolve_threads(threads)   # before creating anything
+    # resolved once, before creating anything; the stream name is hashed here only
+    key, sid = key_from_seed(seed), stream_id(stream)
+    resolve_threads(threads)
     header = _npy_header(tensor["dtype"], tensor["shape"])
     data_bytes = math.prod(tensor["shape"]) * tensor["dtype"].itemsize
     bar = _progress(data_bytes, progress)
@@ -61,7 +63,7 @@ def save_npy(path, init: str, shape, *, dtype="float32", seed=None, stream=0, pa
     def write(fd):
         pwrite_all(fd, header, 0)
         with _window_writer(fd) as writer:
-            _write_tensor(writer, len(header), tensor, seed, stream, threads, bar)
+            _write_tensor(writer, len(header), tensor, key, sid, threads, bar)
 
     try:
         write_safely(path, len(header) + data_bytes, write, force=force)

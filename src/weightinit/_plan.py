@@ -87,14 +87,29 @@ class Plan(NamedTuple):
     def __dask_tokenize__(self):
         return self.token
 
-    def fill(self, region=None, out=None, threads=None) -> np.ndarray:
+    def on(self, key: tuple, stream: int) -> Plan:
+        """This plan on Philox ``key`` and stream number ``stream``: nothing
+        :func:`make` checks depends on them, so a plan validated once (a
+        file's spec) is reused for the key and stream a write resolves."""
+        return self._replace(key=key, stream=stream)
+
+    def fill(self, region=None, out=None, threads=None, base_block=None) -> np.ndarray:
         """The samples of ``region`` (default all of ``shape``), into ``out`` or a new array.
 
         Only the region, ``out`` and ``threads`` are checked here, before
         anything is allocated or written; the plan was checked when made.
+        ``base_block`` (default the plan's) places element 0 of ``shape``
+        elsewhere in the stream: a ``Generator`` reuses one plan for calls
+        of one kind, each at its next unused block.
         """
-        # one unpacking, not ten attribute reads: this is the per-call path
-        dist, shape, dtype, (k0, k1), stream, _, base, (p0, p1, p2, p3), doubled, code = self
+        if base_block is None:
+            base_block = self.base_block
+        if region is None and out is not None:   # the per-call path, in one C call
+            done = _core.fill_whole(self, out, base_block, threads, resolve_threads, selected_isa)
+            if done is not None:
+                return done
+        # one unpacking, not ten attribute reads
+        dist, shape, dtype, (k0, k1), stream, _, _, (p0, p1, p2, p3), doubled, code = self
         if region is None:        # the common call, without normalize_region's loop
             start, size = (0,) * len(shape), shape
         else:
@@ -107,7 +122,7 @@ class Plan(NamedTuple):
             check_out(out, size, dtype)
             nthreads = resolve_threads(threads, math.prod(size))
             isa = selected_isa()
-        _core.fill(out, dist, code, k0, k1, stream, base, shape, start, p0, p1, p2, p3,
+        _core.fill(out, dist, code, k0, k1, stream, base_block, shape, start, p0, p1, p2, p3,
                    nthreads, isa)
         if doubled:
             with np.errstate(over="ignore"):   # inf where the 16-bit type overflows, as the core

@@ -12,6 +12,7 @@ block), float64 results one 64-bit value (2 per block).
 from __future__ import annotations
 
 import math
+import struct
 
 import numpy as np
 
@@ -25,6 +26,9 @@ _UINT32 = np.dtype(np.uint32)
 _FLOAT64 = np.dtype(np.float64)
 _ALL_FLOATS = ("float32", "float64", "float16", "bfloat16")
 _BLOCKS_LIMIT = 1 << 64
+#: the bits of a call's four parameters: == would take -0.0 for 0.0, which
+#: can give another sign of zero (the core computes loc + scale * z)
+_bits = struct.Struct("4d").pack
 
 
 def _scalar(value, name):
@@ -98,6 +102,7 @@ class Generator:
         self._stream = stream_id(stream)
         self._next_block = 0
         self._spawned = 0
+        self._plan = None   # the last call's plan, reused by calls of its kind
 
     def __repr__(self):
         return (f"Generator(key=({self._key[0]:#010x}, {self._key[1]:#010x}), "
@@ -133,8 +138,13 @@ class Generator:
         blocks = -(-math.prod(shape) // per)
         if self._next_block + blocks > _BLOCKS_LIMIT:
             raise ValueError("size would run past the end of the stream (2**64 blocks)")
-        result = _plan.make(dist, shape, dtype, self._key, self._stream, params,
-                            base_block=self._next_block).fill(region, out, threads)
+        # one plan per kind of call, reused at each call's first block: a
+        # loop of like calls makes (and checks) it once
+        plan = self._plan
+        if (plan is None or dist != plan.dist or shape != plan.shape or dtype != plan.dtype
+                or params is not plan.params and _bits(*params) != _bits(*plan.params)):
+            plan = self._plan = _plan.make(dist, shape, dtype, self._key, self._stream, params)
+        result = plan.fill(region, out, threads, self._next_block)
         self._next_block += blocks
         if scalar and out is None:
             return result.item() if dist == _fill.RAW else float(result[()])

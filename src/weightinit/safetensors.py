@@ -120,14 +120,27 @@ def _normalize_spec(name, spec) -> dict:
         from ._fans import torch_fans
         fan_in, fan_out = torch_fans(shape)
         params = {"fan_in": fan_in, "fan_out": fan_out, **params}
-    # Validate the parameters with an empty region: all checks, no work.
-    probe_region = tuple(slice(0, 0) for _ in shape) if shape else None
+    return {"shape": shape, "fn": fn, "init": init_name, "params": params, "dtype": dtype,
+            "plan": _checked_plan(where, shape, fn, init_name, params, dtype),
+            "padding_idx": _padding_idx(spec.get("padding_idx"), shape, where)}
+
+
+def _checked_plan(where, shape, fn, init_name, params, dtype):
+    """The tensor's plan on key and stream 0 (a write moves it to its own with
+    :meth:`Plan.on`), or None for an initializer without one (orthogonal,
+    identity, the constants), whose parameters are checked by a call with
+    an empty region: all checks, no work. Errors are ``fn``'s own."""
+    from .initializers import plan
     try:
-        fn(shape, seed=0, stream=name, dtype=dtype, region=probe_region, **params)
+        return plan(init_name, shape, seed=0, stream=0, dtype=dtype, **params)
+    except (TypeError, ValueError):
+        pass   # a name without a plan, or a bad parameter: fn's own call says which
+    probe_region = tuple(slice(0, 0) for _ in shape) if shape else None
+    try:   # the error in fn's words (an unknown parameter names fn, not a builder)
+        fn(shape, seed=0, stream=0, dtype=dtype, region=probe_region, **params)
     except (TypeError, ValueError) as err:
         raise SpecError(f"{where}.init: {err}") from None
-    return {"shape": shape, "fn": fn, "init": init_name, "params": params, "dtype": dtype,
-            "padding_idx": _padding_idx(spec.get("padding_idx"), shape, where)}
+    return None   # fn has no plan: its windows call fn
 
 
 def _padding_idx(value, shape, where):
@@ -372,13 +385,14 @@ def _file_writer(tensors, order, header, header_bytes, seed, threads, bar):
     """``write(fd)`` for :func:`_files.write_safely`: the header, then every
     tensor through one :class:`_files.WindowWriter`."""
     data_start = 8 + len(header_bytes)
+    key = key_from_seed(seed)
 
     def write(fd):
         pwrite_all(fd, len(header_bytes).to_bytes(8, "little") + header_bytes, 0)
         with _window_writer(fd) as writer:
             for name in order:
                 _write_tensor(writer, data_start + header[name]["data_offsets"][0],
-                              tensors[name], seed, name, threads, bar)
+                              tensors[name], key, stream_id(name), threads, bar)
     return write
 
 
@@ -388,20 +402,24 @@ def _window_writer(fd) -> WindowWriter:
                         write=lambda fd, data, offset: pwrite_all(fd, data, offset))
 
 
-def _write_tensor(writer, file_offset, t, seed, stream, threads, bar):
-    """Generate tensor ``t`` (a normalized spec) on ``stream`` window by
-    window into ``writer``'s buffers, to be written at ``file_offset``.
+def _write_tensor(writer, file_offset, t, key, stream, threads, bar):
+    """Generate tensor ``t`` (a normalized spec) on Philox ``key`` and stream
+    number ``stream`` window by window into ``writer``'s buffers, to be
+    written at ``file_offset``.
 
-    The key and the stream number are computed once per tensor (a stream
-    name is a SHA-256), and the windows' fills take them as ints: the same
-    values, nothing hashed or derived again per window."""
-    shape, dtype, fn, params = t["shape"], t["dtype"], t["fn"], t["params"]
+    The caller resolves the key and the stream number once (a stream name
+    is a SHA-256); the spec's plan, checked when the spec was, moves to them
+    once per tensor and fills every window: nothing is validated, hashed or
+    derived again per window. An initializer without a plan (orthogonal,
+    identity, the constants) is called per window with the key as its seed."""
+    shape, dtype, fn, params, plan = t["shape"], t["dtype"], t["fn"], t["params"], t["plan"]
     item = dtype.itemsize
     size = math.prod(shape)
     if size == 0:
         return
-    key0, key1 = key_from_seed(seed)
-    seed, stream = key0 | (key1 << 32), stream_id(stream)   # key_from_seed(int) gives (key0, key1)
+    if plan is not None:
+        plan = plan.on(key, stream)
+    seed = key[0] | (key[1] << 32)   # key_from_seed(int) gives key back
     # Orthogonal needs the whole matrix anyway: one window (RAM = the tensor).
     max_elements = size if t["init"] in ("orthogonal",) else max(1, _WINDOW_BYTES // item)
     strides = [math.prod(shape[d + 1:]) for d in range(len(shape))]
@@ -409,12 +427,15 @@ def _write_tensor(writer, file_offset, t, seed, stream, threads, bar):
         first = sum(s.start * st for s, st in zip(region, strides))
         region_shape = tuple(s.stop - s.start for s in region)
         window = writer.take(math.prod(region_shape) * item)
-        out = window.view(dtype).reshape(region_shape)
-        fn(shape, seed=seed, stream=stream, dtype=dtype, out=out,
-           region=region if region else None, threads=threads, **params)
+        view = window.view(dtype).reshape(region_shape)
+        if plan is not None:
+            plan.fill(region if region else None, view, threads)
+        else:
+            fn(shape, seed=seed, stream=stream, dtype=dtype, out=view,
+               region=region if region else None, threads=threads, **params)
         row = t["padding_idx"]
         if row is not None and region[0].start <= row < region[0].stop:
-            out[row - region[0].start] = 0
+            view[row - region[0].start] = 0
         writer.submit(window, file_offset + first * item)
         if bar is not None:
             bar.update(window.nbytes)
