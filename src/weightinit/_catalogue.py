@@ -26,7 +26,8 @@ from typing import Any, NamedTuple
 from ._fans import MODES
 
 __all__ = ["Param", "Entry", "CATALOGUE", "ENTRIES", "FUNCTION_NAMES", "CLASS_NAMES",
-           "MODES", "DISTRIBUTIONS"]
+           "MODES", "DISTRIBUTIONS", "FAN_KEYWORDS",
+           "DETERMINISTIC_SAMPLERS"]
 
 
 class Param(NamedTuple):
@@ -61,6 +62,15 @@ class Entry(NamedTuple):
 #: variance scaling's distributions ("normal" means truncated, as Keras); its
 #: modes are the fan module's
 DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "normal", "uniform")
+
+#: the keywords (and defaults) each fan convention adds to a signature
+FAN_KEYWORDS: dict[str, tuple[tuple[str, Any], ...]] = {
+    "in_out_axes": (("in_axis", -2), ("out_axis", -1), ("batch_axis", ()), ("fan_in", None),
+                    ("fan_out", None)),
+}
+
+#: the samplers that use no random numbers (seed and stream are validated, unused)
+DETERMINISTIC_SAMPLERS = ("constant", "identity", "stft")
 
 _VS = dict(fans="in_out_axes", sampler="variance_scaling")
 _NORMAL = (Param("mean", 0.0, "finite"), Param("stddev", 0.05, "positive"))
