@@ -119,7 +119,7 @@ def test_declared_defaults_satisfy_their_constraints(entry):
 
 @pytest.mark.parametrize("entry", [e for e in CATALOGUE if e.params], ids=lambda e: e.function)
 def test_a_value_breaking_the_constraint_is_refused_by_function_and_class(entry):
-    bad = {"finite": float("inf"), "positive": 0.0, "real": "x", "bool": "x"}
+    bad = {"finite": float("inf"), "positive": 0.0, "real": "x", "bool": "x", "window": 5}
     for p in entry.params:
         value = "no such choice" if isinstance(p.constraint, tuple) else bad[p.constraint]
         kwargs = dict(stability_cases.FUNCTION_PARAMS.get(entry.function, {}))

@@ -98,6 +98,10 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("zeros", "Zeros", (), ("zero",)),
     Entry("ones", "Ones", (), ("one",)),
     Entry("constant", "Constant", params=(Param("value", 0, "real"),)),
+    Entry("stft", "STFT", (), ("STFTInitializer",),
+          (Param("side", "real", ("real", "imag")), Param("window", "hann", "window"),
+           Param("scaling", "density", ("density", "spectrum", None)),
+           Param("periodic", False, "bool")), sampler="stft"),
 )
 
 #: the entries by function name

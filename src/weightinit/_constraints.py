@@ -1,7 +1,7 @@
 """The parameter constraints the catalogue declares, each checked and worded here once.
 
 A constraint is a name (``"finite"``, ``"positive"``, ``"real"``,
-``"bool"``) or a tuple of allowed values (choices); :func:`check` validates
+``"bool"``, ``"window"``) or a tuple of allowed values (choices); :func:`check` validates
 a value against it and raises a TypeError/ValueError naming the argument,
 so an error message is written once for every initializer that declares
 the constraint (as NumPy's ``check_constraint``).
@@ -31,6 +31,7 @@ CONSTRAINTS = {
     "positive": "a finite float > 0",
     "real": "a real number (inf and NaN allowed)",
     "bool": "True or False",
+    "window": "None, a scipy.signal window name or a 1-D list of finite floats",
 }
 
 
@@ -64,6 +65,9 @@ def check(value, name: str, constraint):
         if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"{name} must be True or False; got {type(value).__name__}")
         return bool(value)
+    if constraint == "window":
+        from ._stft import check_window
+        return check_window(value, name)
     raise AssertionError(f"undeclared constraint {constraint!r}")   # a catalogue typo
 
 
