@@ -114,3 +114,24 @@ def test_a_window_of_another_length_is_refused_at_call():
     init = wi.STFT(window=[1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="window must have frame_length"):
         init((4, 1, 3))
+
+
+def test_a_spec_writes_the_kernel_and_refuses_a_bad_parameter(tmp_path):
+    pytest.importorskip("safetensors", reason=missing("safetensors"))
+    from safetensors.numpy import load_file
+    from weightinit.safetensors import SpecError, save_safetensors
+    spec = {"stft.real": {"shape": [64, 1, 33], "init": {"name": "stft", "window": "hamming",
+                                                         "periodic": True}},
+            "stft.imag": {"shape": [64, 1, 33], "init": {"name": "stft", "side": "imag",
+                                                         "window": [1.0] * 64,
+                                                         "scaling": None}}}
+    save_safetensors(tmp_path / "k.safetensors", spec, seed=0)
+    got = load_file(tmp_path / "k.safetensors")
+    np.testing.assert_array_equal(got["stft.real"],
+                                  wi.stft((64, 1, 33), window="hamming", periodic=True))
+    np.testing.assert_array_equal(got["stft.imag"],
+                                  wi.stft((64, 1, 33), "imag", [1.0] * 64, None))
+    with pytest.raises(SpecError, match=r"tensors\['w'\]\.init: scaling must be one of"):
+        save_safetensors(tmp_path / "bad.safetensors",
+                         {"w": {"shape": [8, 1, 5], "init": {"name": "stft", "scaling": "l1"}}})
+    assert not (tmp_path / "bad.safetensors").exists()

@@ -104,8 +104,8 @@ CATALOGUE: tuple[Entry, ...] = (
            Param("periodic", False, "bool")), sampler="stft"),
 )
 
-#: the entries by function name
-ENTRIES: dict[str, Entry] = {e.function: e for e in CATALOGUE}
+#: the entries by function name, aliases included
+ENTRIES: dict[str, Entry] = {n: e for e in CATALOGUE for n in (e.function, *e.aliases)}
 
 #: every exported function name: the catalogued ones, then their aliases
 FUNCTION_NAMES: tuple[str, ...] = (tuple(e.function for e in CATALOGUE)
