@@ -7,7 +7,10 @@ constraint: see :mod:`weightinit._constraints`), its fan convention and its
 sampler. The initializers module, the package's ``__all__``,
 :mod:`weightinit.dask`, ``weightinit list``, the spec reader and the
 stability cases read this table, so a new initializer is listed here and
-nowhere else (docs/contract.md 4). tests/test_catalogue.py checks that the
+nowhere else (docs/contract.md 4). A deterministic entry needs no
+hand-written function or class: :mod:`weightinit.initializers` builds both
+from the entry and its sampler module ``_<sampler>.py`` (``check_shape``,
+``kernel``, ``DOC``), as for ``stft``. tests/test_catalogue.py checks that the
 declared defaults are the functions' and the classes'.
 
 >>> [e.function for e in CATALOGUE][:3]

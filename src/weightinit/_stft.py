@@ -24,7 +24,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_window", "window_values", "kernel"]
+__all__ = ["check_window", "check_shape", "window_values", "kernel", "DOC"]
 
 
 def check_window(window, name: str = "window"):
@@ -47,6 +47,13 @@ def check_window(window, name: str = "window"):
     if values.ndim != 1 or values.dtype.kind not in "iuf" or not np.isfinite(values).all():
         raise ValueError(f"{name} must be a 1-D sequence of finite floats; got {window!r}")
     return [float(v) for v in values]
+
+
+def check_shape(shape) -> None:
+    """``(frame_length, ..., bins)``, rank >= 2, at least 2 bins (Keras divides by bins - 1)."""
+    if len(shape) < 2 or shape[-1] < 2:
+        raise ValueError("shape must be (frame_length, ..., bins) with rank >= 2 and "
+                         f"bins = fft_length // 2 + 1 >= 2 for stft; got {shape}")
 
 
 def window_values(window, frame_length: int, periodic: bool, work: np.dtype):
@@ -93,3 +100,57 @@ def kernel(shape, side, window, scaling, periodic, dtype: np.dtype, start, size)
     middle = (1,) * (len(shape) - 2)
     values = values.reshape((nt,) + middle + (nf,))
     return np.broadcast_to(values, tuple(size)).astype(dtype)
+
+
+#: the docstring of ``weightinit.stft`` ({COMMON}-style keys are filled by initializers)
+DOC = """\
+    The kernel of a short-time Fourier transform, as ``keras.initializers.STFT``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Global shape ``(frame_length, ..., bins)``, rank >= 2, with
+        ``bins = fft_length // 2 + 1 >= 2`` frequency bins (Keras's
+        ``(T, 1, F // 2 + 1)``); the middle axes repeat the kernel.
+    side : {"real", "imag"}, default "real"
+        The cosine (real part) or the sine (imaginary part).
+    window : None, str or list of float, default "hann"
+        A ``scipy.signal.get_window`` name, the window's ``frame_length``
+        values, or None for no window.
+    scaling : {"density", "spectrum", None}, default "density"
+        Divide by the window's L2 norm ("density") or L1 norm ("spectrum").
+    periodic : bool, default False
+        A periodic (DFT-even) window rather than a symmetric one.
+    seed, stream : keyword-only
+        Accepted (and validated) so that every initializer has the same
+        signature; unused: the kernel is deterministic.
+    dtype : {"float32", "float64", "float16", "bfloat16"}, optional, keyword-only
+        Default float32, or the dtype of ``out``; 16-bit results are the
+        float32 kernel rounded to nearest even.
+    out, region, threads : keyword-only
+        As the other initializers (``threads`` is validated, unused).
+
+{RETURNS}
+
+{RAISES}
+
+    Notes
+    -----
+    ``kernel[t, ..., f] = trig(-2 pi t f / (2 (bins - 1))) * w[t] / norm``,
+    with Keras's operations in Keras's order at float32 (float64 for
+    float64 output): the argument and the window are Keras's bit for bit.
+    The window's norm (a sum) and the cosine or sine are computed in
+    float64 and rounded once, the nearest floats to the true values;
+    Keras's own are its backend's (with torch the kernel is within 3 ulp
+    of its largest value; XLA's float32 sine and cosine lose about
+    ``|argument|`` ulp for large arguments).
+
+    Examples
+    --------
+    >>> import weightinit as wi
+    >>> k = wi.stft((512, 1, 257), side="imag", window="hann")
+    >>> k.shape, k.dtype
+    ((512, 1, 257), dtype('float32'))
+    >>> bool((wi.stft((512, 1, 257), region=(slice(8, 16),)) == wi.stft((512, 1, 257))[8:16]).all())
+    True
+    """

@@ -16,6 +16,8 @@ config or an instance, as ``keras.initializers.get``.
 """
 from __future__ import annotations
 
+import importlib
+import inspect
 import math
 import numbers
 import secrets
@@ -23,7 +25,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from . import _array_init, _constraints, _core, _fans, _fill, _keras_axes, _plan, _stft
+from . import _array_init, _constraints, _core, _fans, _fill, _keras_axes, _plan
 from ._checks import scalar_of
 from ._checks import (FLOAT_DTYPE_NAMES, check_memory, check_out, exact_value,
                       new_array, normalize_region, normalize_shape, resolve_dtype)
@@ -777,82 +779,6 @@ identity.__doc__ = _doc(_CONSTANT_DOC,
     """)
 
 
-def stft(shape, side="real", window="hann", scaling="density", periodic=False, *, seed=None,
-         stream=0, dtype=None, out=None, region=None, threads=None):
-    params = {p.name: _declared("stft", p.name, value) for p, value in
-              zip(ENTRIES["stft"].params, (side, window, scaling, periodic))}
-    shape = normalize_shape(shape)
-    if len(shape) < 2 or shape[-1] < 2:
-        raise ValueError("shape must be (frame_length, ..., bins) with rank >= 2 and "
-                         f"bins = fft_length // 2 + 1 >= 2 for stft; got {shape}")
-    _check_seed_stream(0 if seed is None else seed, stream)   # accepted, validated, unused
-    dtype = _resolve_out_dtype(dtype, out)
-    start, size = normalize_region(region, shape)
-    if out is not None:
-        check_out(out, size, dtype)
-    resolve_threads(threads)                                  # validated; NumPy fills it
-    values = _stft.kernel(shape, dtype=dtype, start=start, size=size, **params)
-    if out is None:
-        result = new_array(size, dtype)
-        result[...] = values
-        return result
-    out[...] = values
-    return out
-
-
-stft.__doc__ = _doc("""\
-    The kernel of a short-time Fourier transform, as ``keras.initializers.STFT``.
-
-    Parameters
-    ----------
-    shape : tuple of int
-        Global shape ``(frame_length, ..., bins)``, rank >= 2, with
-        ``bins = fft_length // 2 + 1 >= 2`` frequency bins (Keras's
-        ``(T, 1, F // 2 + 1)``); the middle axes repeat the kernel.
-    side : {"real", "imag"}, default "real"
-        The cosine (real part) or the sine (imaginary part).
-    window : None, str or list of float, default "hann"
-        A ``scipy.signal.get_window`` name, the window's ``frame_length``
-        values, or None for no window.
-    scaling : {"density", "spectrum", None}, default "density"
-        Divide by the window's L2 norm ("density") or L1 norm ("spectrum").
-    periodic : bool, default False
-        A periodic (DFT-even) window rather than a symmetric one.
-    seed, stream : keyword-only
-        Accepted (and validated) so that every initializer has the same
-        signature; unused: the kernel is deterministic.
-    dtype : {"float32", "float64", "float16", "bfloat16"}, optional, keyword-only
-        Default float32, or the dtype of ``out``; 16-bit results are the
-        float32 kernel rounded to nearest even.
-    out, region, threads : keyword-only
-        As the other initializers (``threads`` is validated, unused).
-
-{RETURNS}
-
-{RAISES}
-
-    Notes
-    -----
-    ``kernel[t, ..., f] = trig(-2 pi t f / (2 (bins - 1))) * w[t] / norm``,
-    with Keras's operations in Keras's order at float32 (float64 for
-    float64 output): the argument and the window are Keras's bit for bit.
-    The window's norm (a sum) and the cosine or sine are computed in
-    float64 and rounded once, the nearest floats to the true values;
-    Keras's own are its backend's (with torch the kernel is within 3 ulp
-    of its largest value; XLA's float32 sine and cosine lose about
-    ``|argument|`` ulp for large arguments).
-
-    Examples
-    --------
-    >>> import weightinit as wi
-    >>> k = wi.stft((512, 1, 257), side="imag", window="hann")
-    >>> k.shape, k.dtype
-    ((512, 1, 257), dtype('float32'))
-    >>> bool((wi.stft((512, 1, 257), region=(slice(8, 16),)) == wi.stft((512, 1, 257))[8:16]).all())
-    True
-    """)
-
-
 # -- classes -------------------------------------------------------------------
 
 class Initializer:
@@ -1219,25 +1145,90 @@ class Identity(Initializer):
         self.gain = _real(gain, "gain")
 
 
-class STFT(Initializer):
-    """The STFT kernel; see :func:`stft`. Keras's ``STFT`` (``STFTInitializer``).
+# -- the deterministic kernels: built from their catalogue entries --------------
+
+def _kernel_signature(entry, *, first=("shape",), common=True) -> inspect.Signature:
+    """``(shape, <declared parameters>, *, seed, stream, dtype, out, region, threads)``."""
+    kind = inspect.Parameter
+    params = [kind(n, kind.POSITIONAL_OR_KEYWORD) for n in first]
+    params += [kind(p.name, kind.POSITIONAL_OR_KEYWORD, default=p.default)
+               for p in entry.params]
+    if common:
+        params += [kind(n, kind.KEYWORD_ONLY, default=d) for n, d in
+                   (("seed", None), ("stream", 0), ("dtype", None), ("out", None),
+                    ("region", None), ("threads", None))]
+    return inspect.Signature(params)
+
+
+def _kernel_function(entry, sampler):
+    """The function of a deterministic catalogue entry whose sampler module
+    (``_<sampler>.py``) gives ``check_shape(shape)``, ``kernel(shape, dtype,
+    start, size, **params)`` and ``DOC``: parameters checked against their
+    declared constraints, seed and stream validated and unused, then the
+    region filled (docs/contract.md 4)."""
+    signature = _kernel_signature(entry)
+
+    def fn(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        a = bound.arguments
+        params = {p.name: _declared(entry.function, p.name, a[p.name]) for p in entry.params}
+        shape = normalize_shape(a["shape"])
+        sampler.check_shape(shape)
+        _check_seed_stream(0 if a["seed"] is None else a["seed"], a["stream"])
+        out = a["out"]
+        dtype = _resolve_out_dtype(a["dtype"], out)
+        start, size = normalize_region(a["region"], shape)
+        if out is not None:
+            check_out(out, size, dtype)
+        resolve_threads(a["threads"])                     # validated; NumPy fills it
+        values = sampler.kernel(shape, dtype=dtype, start=start, size=size, **params)
+        result = new_array(size, dtype) if out is None else out
+        result[...] = values
+        return result
+
+    fn.__name__ = fn.__qualname__ = entry.function
+    fn.__module__ = __name__
+    fn.__signature__ = signature
+    fn.__doc__ = _doc(sampler.DOC)
+    return fn
+
+
+def _kernel_class(entry, function):
+    """The class of a deterministic catalogue entry: its config is exactly
+    the declared parameters, each checked at construction."""
+    names = tuple(p.name for p in entry.params)
+    signature = _kernel_signature(entry, first=("self",), common=False)
+
+    def __init__(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        for name in names:
+            setattr(self, name, _declared(entry.function, name, bound.arguments[name]))
+
+    __init__.__signature__ = signature
+    defaults = {p.name: p.default for p in entry.params}
+    doc = f"""The class of :func:`{entry.function}`, as ``keras.initializers.{entry.cls}``.
+
+    ``{entry.cls}({", ".join(f"{k}={v!r}" for k, v in defaults.items())})``; its
+    config holds exactly these arguments.
 
     Examples
     --------
     >>> import weightinit as wi
-    >>> init = wi.STFT(side="imag", window="hamming", scaling="spectrum")
-    >>> init.get_config()
-    {'side': 'imag', 'window': 'hamming', 'scaling': 'spectrum', 'periodic': False}
-    >>> init((16, 1, 9)).shape
-    (16, 1, 9)
+    >>> wi.{entry.cls}().get_config()
+    {defaults!r}
     """
+    return type(entry.cls, (Initializer,), {
+        "__doc__": doc, "__init__": __init__, "__module__": __name__,
+        "_function": staticmethod(function), "_params": names})
 
-    _function = staticmethod(stft)
-    _params = tuple(p.name for p in ENTRIES["stft"].params)
 
-    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
-        for name, value in zip(self._params, (side, window, scaling, periodic)):
-            setattr(self, name, _declared("stft", name, value))
+for _entry in CATALOGUE:
+    if _entry.function not in globals():      # declared, no hand-written function
+        _sampler = importlib.import_module(f"{__package__}._{_entry.sampler}")
+        globals()[_entry.function] = _kernel_function(_entry, _sampler)
+        globals()[_entry.cls] = _kernel_class(_entry, globals()[_entry.function])
 
 
 # -- plans ---------------------------------------------------------------------
