@@ -86,7 +86,7 @@ def test_stability_case_exists(name):
 import inspect  # noqa: E402
 
 from weightinit import _constraints  # noqa: E402
-from weightinit._catalogue import DETERMINISTIC_SAMPLERS, FAN_KEYWORDS  # noqa: E402
+from weightinit._catalogue import FAN_KEYWORDS  # noqa: E402
 
 _EVERYONE = {"shape", "seed", "stream", "dtype", "out", "region", "threads", "in_axis",
              "out_axis", "batch_axis", "fan_in", "fan_out"}
@@ -136,7 +136,7 @@ def test_fans_and_sampler_are_declared(entry):
     fans = {n: p.default for n, p in signature.items() if n in _EVERYONE - {"shape", "seed",
             "stream", "dtype", "out", "region", "threads"}}
     assert fans == dict(FAN_KEYWORDS.get(entry.fans, ()))
-    random = entry.sampler not in DETERMINISTIC_SAMPLERS
+    random = entry.random
     a = _call(entry.function, (6, 5), threads=1)
     b = getattr(wi, entry.function)((6, 5), seed=8, stream="battery",
                                     **stability_cases.FUNCTION_PARAMS.get(entry.function, {}))

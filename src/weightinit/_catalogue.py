@@ -29,8 +29,7 @@ from typing import Any, NamedTuple
 from ._fans import MODES
 
 __all__ = ["Param", "Entry", "CATALOGUE", "ENTRIES", "FUNCTION_NAMES", "CLASS_NAMES",
-           "MODES", "DISTRIBUTIONS", "FAN_KEYWORDS",
-           "DETERMINISTIC_SAMPLERS"]
+           "MODES", "DISTRIBUTIONS", "FAN_KEYWORDS"]
 
 
 class Param(NamedTuple):
@@ -58,8 +57,10 @@ class Entry(NamedTuple):
     fans: str | None = None
     #: the sampler: "variance_scaling", "uniform", "normal", "truncated_normal"
     #: (the C core's, random), "orthogonal" (normals and a QR), or the
-    #: deterministic "constant", "identity", "stft"
+    #: deterministic "constant", "identity" or a sampler module's name ("stft": _stft.py)
     sampler: str = "constant"
+    #: whether it draws from the stream (False: seed and stream are validated, unused)
+    random: bool = False
 
 
 #: variance scaling's distributions ("normal" means truncated, as Keras); its
@@ -72,10 +73,7 @@ FAN_KEYWORDS: dict[str, tuple[tuple[str, Any], ...]] = {
                     ("fan_out", None)),
 }
 
-#: the samplers that use no random numbers (seed and stream are validated, unused)
-DETERMINISTIC_SAMPLERS = ("constant", "identity", "stft")
-
-_VS = dict(fans="in_out_axes", sampler="variance_scaling")
+_VS = dict(fans="in_out_axes", sampler="variance_scaling", random=True)
 _NORMAL = (Param("mean", 0.0, "finite"), Param("stddev", 0.05, "positive"))
 
 
@@ -91,11 +89,13 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("lecun_normal", "LecunNormal", **_VS),
     Entry("random_uniform", "RandomUniform", (), ("uniform",),
           (Param("minval", -0.05, "finite"), Param("maxval", 0.05, "finite")),
-          sampler="uniform"),
-    Entry("random_normal", "RandomNormal", (), ("normal",), _NORMAL, sampler="normal"),
-    Entry("truncated_normal", "TruncatedNormal", (), (), _NORMAL, sampler="truncated_normal"),
+          sampler="uniform", random=True),
+    Entry("random_normal", "RandomNormal", (), ("normal",), _NORMAL, sampler="normal",
+          random=True),
+    Entry("truncated_normal", "TruncatedNormal", (), (), _NORMAL,
+          sampler="truncated_normal", random=True),
     Entry("orthogonal", "Orthogonal", (), ("OrthogonalInitializer",),
-          (Param("gain", 1.0, "finite"),), sampler="orthogonal"),
+          (Param("gain", 1.0, "finite"),), sampler="orthogonal", random=True),
     Entry("identity", "Identity", (), ("IdentityInitializer",), (Param("gain", 1.0, "real"),),
           sampler="identity"),
     Entry("zeros", "Zeros", (), ("zero",)),

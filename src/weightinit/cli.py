@@ -259,7 +259,7 @@ def write_tensor(init: str, shape, output: str, dtype: str, seed, stream, params
 def list_catalogue() -> int:
     """``weightinit list``: the initializers with their parameters and
     defaults, and the shipped specs."""
-    from ._catalogue import CATALOGUE, DETERMINISTIC_SAMPLERS, FAN_KEYWORDS
+    from ._catalogue import CATALOGUE, FAN_KEYWORDS
     from ._constraints import describe
     from .safetensors import load_spec_file
     print("initializers (weightinit.NAME(shape, *, seed, stream, dtype, out, region, threads, ...)):")
@@ -267,7 +267,7 @@ def list_catalogue() -> int:
     for entry in CATALOGUE:
         own = ", ".join(f"{p.name}={p.default!r}" for p in entry.params) or "-"
         fans = ", ".join(f"{k}={v!r}" for k, v in FAN_KEYWORDS.get(entry.fans, ()))
-        kind = "deterministic" if entry.sampler in DETERMINISTIC_SAMPLERS else "random"
+        kind = "random" if entry.random else "deterministic"
         tail = f"  [{entry.sampler}, {kind}" + (f"; fans: {fans}]" if fans else "]")
         limits = "; ".join(f"{p.name}: {describe(p.constraint)}" for p in entry.params)
         for name in (entry.function, *entry.aliases):
