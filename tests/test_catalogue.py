@@ -79,3 +79,65 @@ def test_stability_case_exists(name):
     for dtype in DTYPES:
         assert f"function:{name}:{dtype}" in keys
         assert f"function:{name}:{dtype}:region" in keys
+
+
+# -- the declared parameters are the functions' and the classes' -----------------
+
+import inspect  # noqa: E402
+
+from weightinit import _constraints  # noqa: E402
+from weightinit._catalogue import FAN_KEYWORDS  # noqa: E402
+
+_EVERYONE = {"shape", "seed", "stream", "dtype", "out", "region", "threads", "in_axis",
+             "out_axis", "batch_axis", "fan_in", "fan_out"}
+
+
+@pytest.mark.parametrize("entry", CATALOGUE, ids=NAMES)
+def test_declared_defaults_are_the_signature_defaults(entry):
+    signature = inspect.signature(getattr(wi, entry.function)).parameters
+    own = {n: p.default for n, p in signature.items() if n not in _EVERYONE}
+    assert own == {p.name: p.default for p in entry.params}
+    assert list(own) == [p.name for p in entry.params]      # and in order
+
+
+@pytest.mark.parametrize("entry", CATALOGUE, ids=NAMES)
+def test_declared_defaults_are_the_class_config_defaults(entry):
+    config = getattr(wi, entry.cls)().get_config()
+    for p in entry.params:
+        assert config[p.name] == p.default, p.name
+    for name in config:      # every own config key is declared (the rest is everyone's)
+        assert name in {p.name for p in entry.params} | _EVERYONE | {"input_axes",
+                                                                     "output_axes"}
+
+
+@pytest.mark.parametrize("entry", CATALOGUE, ids=NAMES)
+def test_declared_defaults_satisfy_their_constraints(entry):
+    for p in entry.params:
+        assert _constraints.check(p.default, p.name, p.constraint) == p.default
+        _constraints.describe(p.constraint)
+
+
+@pytest.mark.parametrize("entry", [e for e in CATALOGUE if e.params], ids=lambda e: e.function)
+def test_a_value_breaking_the_constraint_is_refused_by_function_and_class(entry):
+    bad = {"finite": float("inf"), "positive": 0.0, "real": "x", "bool": "x", "window": 5}
+    for p in entry.params:
+        value = "no such choice" if isinstance(p.constraint, tuple) else bad[p.constraint]
+        kwargs = dict(stability_cases.FUNCTION_PARAMS.get(entry.function, {}))
+        kwargs[p.name] = value
+        with pytest.raises((TypeError, ValueError), match=p.name):
+            getattr(wi, entry.function)((4, 4), seed=0, **kwargs)
+        with pytest.raises((TypeError, ValueError), match=p.name):
+            getattr(wi, entry.cls)(**kwargs)((4, 4))
+
+
+@pytest.mark.parametrize("entry", CATALOGUE, ids=NAMES)
+def test_fans_and_sampler_are_declared(entry):
+    signature = inspect.signature(getattr(wi, entry.function)).parameters
+    fans = {n: p.default for n, p in signature.items() if n in _EVERYONE - {"shape", "seed",
+            "stream", "dtype", "out", "region", "threads"}}
+    assert fans == dict(FAN_KEYWORDS.get(entry.fans, ()))
+    random = entry.random
+    a = _call(entry.function, (6, 5), threads=1)
+    b = getattr(wi, entry.function)((6, 5), seed=8, stream="battery",
+                                    **stability_cases.FUNCTION_PARAMS.get(entry.function, {}))
+    assert (a.tobytes() != b.tobytes()) == random    # a deterministic one ignores the seed

@@ -181,6 +181,11 @@ def test_list_shows_initializers_with_defaults_and_the_shipped_specs(capsys):
     assert "variance_scaling   scale=1.0, mode='fan_in', distribution='truncated_normal'" in out
     assert "random_uniform     minval=-0.05, maxval=0.05" in out
     assert "kaiming_normal" in out and "(= he_normal)" in out
+    # the catalogue's declarations: constraints, sampler, fan keywords
+    assert "stddev: a finite float > 0" in out
+    assert "mode: one of 'fan_in', 'fan_out', 'fan_avg', 'fan_geo_avg'" in out
+    assert "[variance_scaling, random; fans: in_axis=-2, out_axis=-1, batch_axis=()" in out
+    assert "ones               -  [constant, deterministic]" in out
     assert "gpt_1.3b           292 tensors, 1,315,819,520 parameters" in out
     assert "mlp_small" in out
 

@@ -259,19 +259,23 @@ def write_tensor(init: str, shape, output: str, dtype: str, seed, stream, params
 def list_catalogue() -> int:
     """``weightinit list``: the initializers with their parameters and
     defaults, and the shipped specs."""
-    import inspect
-
-    from . import initializers
-    from ._catalogue import FUNCTION_NAMES
+    from ._catalogue import CATALOGUE, FAN_KEYWORDS
+    from ._constraints import describe
     from .safetensors import load_spec_file
-    common = {"shape", "seed", "stream", "dtype", "out", "region", "threads"}
     print("initializers (weightinit.NAME(shape, *, seed, stream, dtype, out, region, threads, ...)):")
-    names = sorted(FUNCTION_NAMES)  # the catalogue (docs/contract.md 4)
-    for name in names:
-        fn = getattr(initializers, name)
-        own = [str(p) for p in inspect.signature(fn).parameters.values() if p.name not in common]
-        alias = f"  (= {fn.__name__})" if fn.__name__ != name else ""
-        print(f"  {name:18s} {', '.join(own) or '-'}{alias}")
+    rows = {}   # the catalogue's declarations (docs/contract.md 4), aliases beside their function
+    for entry in CATALOGUE:
+        own = ", ".join(f"{p.name}={p.default!r}" for p in entry.params) or "-"
+        fans = ", ".join(f"{k}={v!r}" for k, v in FAN_KEYWORDS.get(entry.fans, ()))
+        kind = "random" if entry.random else "deterministic"
+        tail = f"  [{entry.sampler}, {kind}" + (f"; fans: {fans}]" if fans else "]")
+        limits = "; ".join(f"{p.name}: {describe(p.constraint)}" for p in entry.params)
+        for name in (entry.function, *entry.aliases):
+            alias = f"  (= {entry.function})" if name != entry.function else ""
+            rows[name] = (f"  {name:18s} {own}{alias}{tail}"
+                          + (f"\n  {'':18s}   {limits}" if limits else ""))
+    for name in sorted(rows):
+        print(rows[name])
     print("shipped specs (weightinit init NAME -o FILE.safetensors):")
     for name in _shipped_specs():
         seed, tensors = load_spec_file(SPECS_DIR / f"{name}.json")

@@ -16,6 +16,8 @@ config or an instance, as ``keras.initializers.get``.
 """
 from __future__ import annotations
 
+import importlib
+import inspect
 import math
 import numbers
 import secrets
@@ -23,13 +25,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from . import _array_init, _core, _fans, _fill, _keras_axes, _plan
+from . import _array_init, _constraints, _core, _fans, _fill, _keras_axes, _plan
 from ._checks import scalar_of
-from ._checks import (FLOAT_DTYPE_NAMES, check_memory, check_out, exact_value, finite_float,
+from ._checks import (FLOAT_DTYPE_NAMES, check_memory, check_out, exact_value,
                       new_array, normalize_region, normalize_shape, resolve_dtype)
 from ._fans import MODES, compute_fans, fan_denominator
 from ._stream import key_from_seed, stream_id
-from ._catalogue import CATALOGUE, CLASS_NAMES, FUNCTION_NAMES
+from ._catalogue import CATALOGUE, CLASS_NAMES, DISTRIBUTIONS, ENTRIES, FUNCTION_NAMES
 from ._threads import resolve_threads
 
 # The names come from the catalogue (docs/contract.md 4), declared once.
@@ -39,7 +41,6 @@ __all__ = [*FUNCTION_NAMES, *CLASS_NAMES, "get"]
 #: truncated to [-2, 2], so that a truncated sample has the requested std.
 TRUNCATION_CORRECTION = 0.87962566103423978
 
-DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "normal", "uniform")
 
 _F16 = ("float16", "bfloat16")
 
@@ -50,26 +51,23 @@ def _quoted(values) -> str:
 
 # -- validation (everything runs before any write) ---------------------------
 
+def _declared(function: str, name: str, value):
+    """``value`` of ``function``'s parameter ``name``, checked against the
+    constraint the catalogue declares for it (docs/contract.md 4)."""
+    constraint = next(p.constraint for p in ENTRIES[function].params if p.name == name)
+    return _constraints.check(value, name, constraint)
+
+
 def _check_mode(mode) -> str:
-    if not isinstance(mode, str) or mode not in MODES:
-        raise ValueError(f"mode must be one of {_quoted(MODES)}; got {mode!r}")
-    return mode
+    return _declared("variance_scaling", "mode", mode)
 
 
 def _check_distribution(distribution) -> str:
     """The distribution's canonical name; "normal" means truncated, as Keras."""
     name = distribution.lower() if isinstance(distribution, str) else distribution
-    if name not in DISTRIBUTIONS:
-        raise ValueError(f"distribution must be one of {_quoted(DISTRIBUTIONS)}; "
-                         f"got {distribution!r}")
+    if name not in DISTRIBUTIONS:   # then neither is distribution: the declared message
+        _declared("variance_scaling", "distribution", distribution)
     return "truncated_normal" if name == "normal" else name
-
-
-def _positive(value, name) -> float:
-    value = finite_float(value, name)
-    if value <= 0.0:
-        raise ValueError(f"{name} must be > 0; got {value}")
-    return value
 
 
 def _resolve_out_dtype(dtype, out) -> np.dtype:
@@ -100,7 +98,7 @@ def _variance_scaling_sampler(shape, scale, mode, distribution, in_axis, out_axi
     The arithmetic is Keras's, operation for operation, so bounds and
     standard deviations are the same floats.
     """
-    scale = _positive(scale, "scale")
+    scale = _declared("variance_scaling", "scale", scale)
     mode = _check_mode(mode)
     distribution = _check_distribution(distribution)
     fi, fo = compute_fans(shape, in_axis, out_axis, batch_axis, fan_in=fan_in, fan_out=fan_out)
@@ -375,7 +373,8 @@ kaiming_normal = he_normal
 # -- plain distributions ------------------------------------------------------
 
 def _uniform_params(minval, maxval):
-    low, high = finite_float(minval, "minval"), finite_float(maxval, "maxval")
+    low = _declared("random_uniform", "minval", minval)
+    high = _declared("random_uniform", "maxval", maxval)
     if not low < high:
         raise ValueError(f"minval must be less than maxval; got minval={low}, maxval={high}")
     if not math.isfinite(high - low):
@@ -435,7 +434,8 @@ def random_normal(shape, mean=0.0, stddev=0.05, *, seed=None, stream=0, dtype=No
 
 def _random_normal_plan(shape, mean=0.0, stddev=0.05, seed=None, stream=0, dtype=None,
                         out=None) -> _plan.Plan:
-    params = (finite_float(mean, "mean"), _positive(stddev, "stddev"), 0.0, 0.0)
+    params = (_declared("random_normal", "mean", mean),
+              _declared("random_normal", "stddev", stddev), 0.0, 0.0)
     return _plan_of(_fill.NORMAL, normalize_shape(shape), params, seed, stream, dtype, out)
 
 
@@ -479,7 +479,8 @@ def truncated_normal(shape, mean=0.0, stddev=0.05, *, seed=None, stream=0, dtype
 
 def _truncated_normal_plan(shape, mean=0.0, stddev=0.05, seed=None, stream=0, dtype=None,
                            out=None) -> _plan.Plan:
-    params = (finite_float(mean, "mean"), _positive(stddev, "stddev"), -2.0, 2.0)
+    params = (_declared("truncated_normal", "mean", mean),
+              _declared("truncated_normal", "stddev", stddev), -2.0, 2.0)
     return _plan_of(_fill.TRUNCNORM, normalize_shape(shape), params, seed, stream, dtype, out)
 
 
@@ -546,7 +547,7 @@ def orthogonal(shape, gain=1.0, *, seed=None, stream=0, dtype=None, out=None, re
     if len(shape) < 2:
         raise ValueError("shape must have at least 2 dimensions for orthogonal; "
                          f"got {shape} of rank {len(shape)}")
-    gain = finite_float(gain, "gain")
+    gain = _declared("orthogonal", "gain", gain)
     key, sid = _check_seed_stream(seed, stream)
     dtype = _resolve_out_dtype(dtype, out)
     _, size, slices = _region_slices(region, shape)
@@ -679,15 +680,8 @@ def _constant_fill(shape, value, seed, stream, dtype, out, region, threads, name
 
 def _real(value, name):
     """A real ``value`` as given (inf and NaN allowed, as np.full), but never an
-    int the float types cannot hold."""
-    value = scalar_of(value)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
-    try:
-        float(value)
-    except OverflowError:
-        raise ValueError(f"{name} is an int beyond the float range") from None
-    return value
+    int the float types cannot hold: the catalogue's "real" constraint."""
+    return _constraints.check(value, name, "real")
 
 
 _CONSTANT_DOC = """\
@@ -925,7 +919,7 @@ class VarianceScaling(_RandomInitializer):
                  fan_out=None, input_axes=None, output_axes=None):
         self.input_axes, self.output_axes = _keras_axes.check(input_axes, output_axes)
         # Keras's opening words, then ours: code matching Keras's messages still matches
-        self.scale = _keras_worded(_positive, (scale, "scale"),
+        self.scale = _keras_worded(_declared, ("variance_scaling", "scale", scale),
                                    "Argument `scale` must be positive float.")
         self.mode = _keras_worded(_check_mode, (mode,), "Invalid `mode` argument:")
         self.distribution = _keras_worded(_check_distribution, (distribution,),
@@ -1039,8 +1033,8 @@ class RandomNormal(_RandomInitializer):
     _params = ("mean", "stddev", "seed", "stream")
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None, stream=0):
-        finite_float(mean, "mean")
-        _positive(stddev, "stddev")
+        _declared(self._function.__name__, "mean", mean)
+        _declared(self._function.__name__, "stddev", stddev)
         self.mean, self.stddev = scalar_of(mean), scalar_of(stddev)
         self._init_seed(seed, stream)
 
@@ -1059,8 +1053,8 @@ class TruncatedNormal(_RandomInitializer):
     _params = ("mean", "stddev", "seed", "stream")
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None, stream=0):
-        finite_float(mean, "mean")
-        _positive(stddev, "stddev")
+        _declared(self._function.__name__, "mean", mean)
+        _declared(self._function.__name__, "stddev", stddev)
         self.mean, self.stddev = scalar_of(mean), scalar_of(stddev)
         self._init_seed(seed, stream)
 
@@ -1080,7 +1074,7 @@ class Orthogonal(_RandomInitializer):
     _params = ("gain", "seed", "stream")
 
     def __init__(self, gain=1.0, seed=None, stream=0):
-        finite_float(gain, "gain")
+        _declared("orthogonal", "gain", gain)
         self.gain = scalar_of(gain)
         self._init_seed(seed, stream)
 
@@ -1149,6 +1143,92 @@ class Identity(Initializer):
 
     def __init__(self, gain=1.0):
         self.gain = _real(gain, "gain")
+
+
+# -- the deterministic kernels: built from their catalogue entries --------------
+
+def _kernel_signature(entry, *, first=("shape",), common=True) -> inspect.Signature:
+    """``(shape, <declared parameters>, *, seed, stream, dtype, out, region, threads)``."""
+    kind = inspect.Parameter
+    params = [kind(n, kind.POSITIONAL_OR_KEYWORD) for n in first]
+    params += [kind(p.name, kind.POSITIONAL_OR_KEYWORD, default=p.default)
+               for p in entry.params]
+    if common:
+        params += [kind(n, kind.KEYWORD_ONLY, default=d) for n, d in
+                   (("seed", None), ("stream", 0), ("dtype", None), ("out", None),
+                    ("region", None), ("threads", None))]
+    return inspect.Signature(params)
+
+
+def _kernel_function(entry, sampler):
+    """The function of a deterministic catalogue entry whose sampler module
+    (``_<sampler>.py``) gives ``check_shape(shape)``, ``kernel(shape, dtype,
+    start, size, **params)`` and ``DOC``: parameters checked against their
+    declared constraints, seed and stream validated and unused, then the
+    region filled (docs/contract.md 4)."""
+    signature = _kernel_signature(entry)
+
+    def fn(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        a = bound.arguments
+        params = {p.name: _declared(entry.function, p.name, a[p.name]) for p in entry.params}
+        shape = normalize_shape(a["shape"])
+        sampler.check_shape(shape)
+        _check_seed_stream(0 if a["seed"] is None else a["seed"], a["stream"])
+        out = a["out"]
+        dtype = _resolve_out_dtype(a["dtype"], out)
+        start, size = normalize_region(a["region"], shape)
+        if out is not None:
+            check_out(out, size, dtype)
+        resolve_threads(a["threads"])                     # validated; NumPy fills it
+        values = sampler.kernel(shape, dtype=dtype, start=start, size=size, **params)
+        result = new_array(size, dtype) if out is None else out
+        result[...] = values
+        return result
+
+    fn.__name__ = fn.__qualname__ = entry.function
+    fn.__module__ = __name__
+    fn.__signature__ = signature
+    fn.__doc__ = _doc(sampler.DOC)
+    return fn
+
+
+def _kernel_class(entry, function):
+    """The class of a deterministic catalogue entry: its config is exactly
+    the declared parameters, each checked at construction."""
+    names = tuple(p.name for p in entry.params)
+    signature = _kernel_signature(entry, first=("self",), common=False)
+
+    def __init__(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        for name in names:
+            setattr(self, name, _declared(entry.function, name, bound.arguments[name]))
+
+    __init__.__signature__ = signature
+    defaults = {p.name: p.default for p in entry.params}
+    doc = f"""The class of :func:`{entry.function}`, as ``keras.initializers.{entry.cls}``.
+
+    ``{entry.cls}({", ".join(f"{k}={v!r}" for k, v in defaults.items())})``; its
+    config holds exactly these arguments.
+
+    Examples
+    --------
+    >>> import weightinit as wi
+    >>> wi.{entry.cls}().get_config()
+    {defaults!r}
+    """
+    return type(entry.cls, (Initializer,), {
+        "__doc__": doc, "__init__": __init__, "__module__": __name__,
+        "_function": staticmethod(function), "_params": names})
+
+
+for _entry in CATALOGUE:
+    if _entry.function not in globals():      # declared, no hand-written function
+        _sampler = importlib.import_module(f"{__package__}._{_entry.sampler}")
+        globals()[_entry.function] = _kernel_function(_entry, _sampler)
+        globals()[_entry.cls] = _kernel_class(_entry, globals()[_entry.function])
 
 
 # -- plans ---------------------------------------------------------------------

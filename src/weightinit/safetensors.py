@@ -15,7 +15,6 @@ tensor's values do not depend on which other tensors the spec holds.
 """
 from __future__ import annotations
 
-import inspect
 import json
 import math
 import os
@@ -25,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from ._catalogue import ENTRIES
 from ._checks import did_you_mean, normalize_shape, resolve_dtype
 from ._files import WindowWriter, pwrite_all, write_all_safely, write_safely
 from ._progress import progress as _progress
@@ -115,7 +115,7 @@ def _normalize_spec(name, spec) -> dict:
     fans = spec.get("fans", "keras")
     if fans not in ("keras", "torch"):
         raise SpecError(f"{where}.fans must be 'keras' or 'torch'; got {fans!r}")
-    if fans == "torch" and "fan_in" in inspect.signature(fn).parameters:
+    if fans == "torch" and ENTRIES[init_name].fans == "in_out_axes":   # the catalogue's
         # PyTorch's (out, in, *kernel) convention, as torch.nn.init computes it.
         from ._fans import torch_fans
         fan_in, fan_out = torch_fans(shape)
