@@ -244,3 +244,17 @@ def test_the_command_never_shows_a_traceback(tmp_path, argv):
     assert done.stderr.startswith("weightinit: error: ") or "\nweightinit: error: " in done.stderr
     assert done.returncode == (1 if "folder" in done.stderr else 2), done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_list_into_a_closed_pipe_is_quiet():
+    """``weightinit list | head -1``: the reader has gone; no error, exit 0."""
+    import subprocess
+    import sys
+    read_end, write_end = os.pipe()
+    os.close(read_end)                  # every write to the pipe fails with EPIPE
+    try:
+        proc = subprocess.run([sys.executable, "-m", "weightinit", "list"], stdout=write_end,
+                              stderr=subprocess.PIPE, timeout=60)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0 and proc.stderr == b""

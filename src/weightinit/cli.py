@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import resource
 import sys
@@ -377,6 +378,11 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _run(args)
+    except BrokenPipeError:
+        # the reader went away (``weightinit list | head``): not an error; stdout
+        # goes to /dev/null so that the interpreter's own flush at exit is quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("weightinit: interrupted; no output file was left behind", file=sys.stderr)
         return 130
