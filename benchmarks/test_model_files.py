@@ -1,7 +1,14 @@
 """pytest-benchmark: the main job (``python -m weightinit``: the shipped 1.3 B
 bfloat16 spec into one 2.63 GB file, fsynced) against
 ``dd if=/dev/zero bs=64M count=N conv=fsync`` of the same size on the same
-disk, in one group, interleaved round by round (the machine is noisy).
+disk, in one group (each case's rounds in turn; the machine is noisy); and
+``weightinit init --from-hf`` of a 0.94 B-parameter Llama config (hidden
+2048, intermediate 5504, 16 layers, 16 heads, vocabulary 32000; bfloat16,
+``--max-shard-size 1GB``, two shards) against dd of the same bytes, with
+the command's peak RSS (``/usr/bin/time -f %M`` of the process itself: a
+child's ``ru_maxrss`` would count pytest's RSS at the fork) in
+``extra_info``. Targets: main job <= 1.3x dd; from-hf <= 1.5x dd and
+<= 300 MiB.
 
 Run: ``python -m pytest benchmarks/test_model_files.py --benchmark-group-by=group``
 (add ``--benchmark-columns=min,median,max``). Both run as fresh processes,
@@ -10,6 +17,7 @@ imports. Nothing here asserts a timing: the target (main job <= 1.3x dd) is
 read off the table. ``WEIGHTINIT_BENCH_DIR`` picks the folder (default: a
 temporary folder, on the disk of ``$TMPDIR``).
 """
+import json
 import math
 import os
 import shutil
@@ -69,3 +77,52 @@ def test_main_job_vs_dd(benchmark, folder, case):
     benchmark.extra_info["bytes"] = nbytes if case != "dd conv=fsync" else count * DD_BLOCK
     fn = (lambda: dd(folder, count)) if case == "dd conv=fsync" else (lambda: main_job(folder))
     benchmark.pedantic(fn, setup=lambda: _clean(folder), rounds=5, iterations=1)
+
+
+LLAMA_1B = {
+    "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 2048,
+    "intermediate_size": 5504, "num_hidden_layers": 16, "num_attention_heads": 16,
+    "num_key_value_heads": 16, "vocab_size": 32000, "max_position_embeddings": 2048,
+    "rms_norm_eps": 1e-5, "tie_word_embeddings": False,
+}
+LLAMA_PARAMS = 940_640_256   # embedding + 16 layers + norm + lm_head, bfloat16: 2 bytes each
+TIME = "/usr/bin/time"
+
+
+def from_hf(folder, config, rss):
+    argv = [sys.executable, "-m", "weightinit", "init", "--from-hf", str(config),
+            "-o", str(folder / "llama"), "--dtype", "bfloat16", "--seed", "0",
+            "--max-shard-size", "1GB", "--quiet", "--force"]
+    if os.access(TIME, os.X_OK):
+        argv = [TIME, "-f", "%M", "-o", str(folder / "rss.txt")] + argv
+    _run(argv, folder)
+    if (folder / "rss.txt").exists():
+        rss.append(int((folder / "rss.txt").read_text().split()[-1]) / 1024)   # KiB -> MiB
+
+
+def _clean_hf(folder):
+    shutil.rmtree(folder / "llama", ignore_errors=True)
+    (folder / "dd.bin").unlink(missing_ok=True)
+    return (), {}
+
+
+@pytest.mark.parametrize("case", ["dd conv=fsync", "weightinit init --from-hf"])
+def test_from_hf_vs_dd(benchmark, folder, case):
+    if shutil.which("dd") is None:
+        pytest.skip("dd is not installed")
+    pytest.importorskip("transformers")
+    config = folder / "llama_1b.json"
+    config.write_text(json.dumps(LLAMA_1B))
+    nbytes = LLAMA_PARAMS * 2
+    count = -(-nbytes // DD_BLOCK)
+    benchmark.group = f"init --from-hf Llama 0.94B bf16 ({nbytes / 1e9:.2f} GB, 1GB shards) vs dd"
+    benchmark.extra_info["bytes"] = nbytes if case != "dd conv=fsync" else count * DD_BLOCK
+    rss: list[float] = []
+    if case == "dd conv=fsync":
+        fn = lambda: dd(folder, count)   # noqa: E731
+    else:
+        fn = lambda: from_hf(folder, config, rss)   # noqa: E731
+    benchmark.pedantic(fn, setup=lambda: _clean_hf(folder), rounds=5, iterations=1)
+    if rss:
+        benchmark.extra_info["peak_rss_mib"] = max(rss)
+        benchmark.extra_info["peak_rss_mib_median"] = sorted(rss)[len(rss) // 2]

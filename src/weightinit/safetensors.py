@@ -36,9 +36,11 @@ __all__ = ["save_safetensors", "save_safetensors_sharded", "validate_specs", "lo
 
 SAFETENSORS_DTYPES = {"float64": "F64", "float32": "F32", "float16": "F16", "bfloat16": "BF16"}
 _FROM_SAFETENSORS = {v: k for k, v in SAFETENSORS_DTYPES.items()}
-# Bytes generated per window: bounds RAM (one buffer of this size), amortizes
-# the write calls.
-_WINDOW_BYTES = 64 << 20
+# Bytes generated per window: bounds RAM (two buffers of this size), amortizes
+# the fill and write calls. 16 MiB rather than 64: 100 MiB less peak RSS and
+# less CPU (a 2.63 GB bf16 file, 3 alternating runs each under load 6-7 on 2
+# vCPUs: 3.6-4.8 s CPU, 6.5-14.1 s wall against 4.8-7.5 s, 12.3-14.2 s).
+_WINDOW_BYTES = 16 << 20
 # The safetensors reader refuses a longer header (MAX_HEADER_SIZE in its source).
 _MAX_HEADER_BYTES = 100_000_000
 # Tensor names the format gives another meaning.
