@@ -9,8 +9,8 @@
 
 /* ---- streaming (non-temporal) stores for large fills -------------------- */
 
-/* Fills of at least this many bytes write through a cache-resident scratch
- * buffer copied out with non-temporal stores: on a 2-vCPU KVM Xeon (family 6
+/* Fills of at least this many bytes use the kernels with non-temporal
+ * stores where there is one (AVX-512 float32): on a 2-vCPU KVM Xeon (family 6
  * model 167) streaming stores wrote 1 GiB 2.9x faster than plain ones, and
  * an output this large is not in cache when it is next read anyway.
  * WEIGHTINIT_NT_MIN_BYTES in the environment when the library loads
@@ -28,34 +28,6 @@ __attribute__((constructor)) static void wi_read_nt_env(void)
     }
 }
 
-/* Scratch bytes per kernel call when streaming: well inside L1. */
-#define WI_NT_SCRATCH 16384
-
-/* n bytes from src (64-byte aligned scratch) to dst: plain stores up to a
- * 16-byte boundary of dst and after the last whole 16 bytes, non-temporal
- * stores between (SSE2 is part of x86-64). The caller fences. */
-static void wi_copy_nt(char *dst, const unsigned char *src, size_t n)
-{
-#if defined(__SSE2__)
-    size_t head = (16 - (uintptr_t)dst % 16) % 16;
-    if (head > n) head = n;
-    memcpy(dst, src, head);
-    dst += head; src += head; n -= head;
-    size_t i = 0;
-    for (; i + 64 <= n; i += 64) {
-        _mm_stream_si128((__m128i *)(dst + i), _mm_loadu_si128((const __m128i *)(src + i)));
-        _mm_stream_si128((__m128i *)(dst + i + 16), _mm_loadu_si128((const __m128i *)(src + i + 16)));
-        _mm_stream_si128((__m128i *)(dst + i + 32), _mm_loadu_si128((const __m128i *)(src + i + 32)));
-        _mm_stream_si128((__m128i *)(dst + i + 48), _mm_loadu_si128((const __m128i *)(src + i + 48)));
-    }
-    for (; i + 16 <= n; i += 16)
-        _mm_stream_si128((__m128i *)(dst + i), _mm_loadu_si128((const __m128i *)(src + i)));
-    memcpy(dst + i, src + i, n - i);
-#else
-    memcpy(dst, src, n);
-#endif
-}
-
 static void wi_fence_nt(void)
 {
 #if defined(__SSE2__)
@@ -69,7 +41,7 @@ static void wi_fence_nt(void)
  * edge is computed by the same kernel into a scratch block and the needed
  * lanes copied, so edges have the same bits as the interior. */
 static void wi_fill_span(const wi_params *p, wi_block_kernel kernel, uint64_t g,
-                         uint64_t n, char *dst, int streaming)
+                         uint64_t n, char *dst, wi_block_kernel nt_kernel)
 {
     const uint64_t per = (uint64_t)wi_per_block(p->out);
     const size_t item = wi_itemsize(p->out);
@@ -82,20 +54,14 @@ static void wi_fill_span(const wi_params *p, wi_block_kernel kernel, uint64_t g,
         dst += take * item; n -= take; block++;
     }
     uint64_t whole = n / per;
-    if (streaming) {
-        _Alignas(64) unsigned char buf[WI_NT_SCRATCH];
-        const uint64_t step = WI_NT_SCRATCH / (per * item);
-        for (uint64_t done = 0; done < whole; done += step) {
-            uint64_t count = whole - done < step ? whole - done : step;
-            kernel(p, block + done, (size_t)count, buf);
-            wi_copy_nt(dst + done * per * item, buf, (size_t)(count * per * item));
-        }
-        block += whole; dst += whole * per * item; n -= whole * per;
-        if (n != 0) {
-            kernel(p, block, 1, scratch);
-            memcpy(dst, scratch, n * item);
-        }
-        return;
+    /* Streaming: plain stores up to a 64-byte boundary, then the kernel
+     * with non-temporal stores (an output not 16-byte aligned stays plain). */
+    if (nt_kernel != NULL && (uintptr_t)dst % 16 == 0 && whole > 0) {
+        uint64_t head = (64 - (uintptr_t)dst % 64) % 64 / (per * item);
+        if (head > whole) head = whole;
+        if (head) kernel(p, block, (size_t)head, dst);
+        block += head; dst += head * per * item; n -= head * per; whole -= head;
+        kernel = nt_kernel;
     }
     /* Batches keep each kernel call's output within the cache. */
     const uint64_t batch = 4096;
@@ -113,11 +79,11 @@ static void wi_fill_span(const wi_params *p, wi_block_kernel kernel, uint64_t g,
 /* Region-local elements [k0, k1) into out (the region's own C-order buffer). */
 static void wi_fill_range(const wi_params *p, wi_block_kernel kernel,
                           const wi_region *r, char *out, uint64_t k0, uint64_t k1,
-                          int streaming)
+                          wi_block_kernel nt_kernel)
 {
     const size_t item = wi_itemsize(p->out);
     if (r->ndim == 0) {
-        if (k0 < k1) wi_fill_span(p, kernel, 0, 1, out, 0);
+        if (k0 < k1) wi_fill_span(p, kernel, 0, 1, out, NULL);
         return;
     }
     const int last = r->ndim - 1;
@@ -136,7 +102,7 @@ static void wi_fill_range(const wi_params *p, wi_block_kernel kernel,
             g = g * (uint64_t)r->global_shape[d] + (uint64_t)r->start[d] + index[d];
         g = g * (uint64_t)r->global_shape[last] + (uint64_t)r->start[last] + col;
         uint64_t n = row_len - col < k1 - k ? row_len - col : k1 - k;
-        wi_fill_span(p, kernel, g, n, out + k * item, streaming);
+        wi_fill_span(p, kernel, g, n, out + k * item, nt_kernel);
         k += n;
     }
 }
@@ -203,15 +169,15 @@ typedef struct {
     const wi_region *region;
     char *out;
     uint64_t k0;
-    int streaming;
+    wi_block_kernel nt_kernel;     /* NULL: plain stores */
 } wi_fill_job;
 
 static void wi_fill_piece(void *ctx, uint64_t a, uint64_t b)
 {
     const wi_fill_job *job = (const wi_fill_job *)ctx;
     wi_fill_range(job->p, job->kernel, job->region, job->out, job->k0 + a, job->k0 + b,
-                  job->streaming);
-    if (job->streaming) wi_fence_nt();
+                  job->nt_kernel);
+    if (job->nt_kernel != NULL) wi_fence_nt();
 }
 
 static int wi_region_valid(const wi_region *r, uint64_t k0, uint64_t k1)
@@ -232,7 +198,7 @@ int wi_fill(const wi_params *p, const wi_region *region, void *out,
     if (!wi_region_valid(region, k0, k1) || (k1 > k0 && out == NULL)) return -1;
     const uint64_t bytes = (k1 - k0) * (uint64_t)wi_itemsize(p->out);
     wi_fill_job job = {p, wi_select_kernel(isa, p), region, (char *)out, k0,
-                       bytes >= wi_nt_min_bytes};
+                       bytes >= wi_nt_min_bytes ? wi_select_kernel_nt(isa, p) : NULL};
     wi_parallel(k1 - k0, nthreads, wi_fill_piece, &job);
     return 0;
 }

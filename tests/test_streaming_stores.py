@@ -1,8 +1,9 @@
 """Fills written with streaming (non-temporal) stores give the scalar path's bits.
 
 Fills of at least ``WEIGHTINIT_NT_MIN_BYTES`` bytes (read when the library
-loads; 64 MiB by default) go through a scratch buffer copied out with
-non-temporal stores after a plain prologue up to a 16-byte boundary. A child
+loads; 64 MiB by default) use kernels with non-temporal stores where there
+are some (AVX-512 float32) after a plain prologue up to a 64-byte boundary,
+when the output's blocks start 16-byte aligned. A child
 process with the threshold at 1 byte streams every fill; its outputs at odd
 element offsets (so 2- and 4-byte items start off any 16-byte boundary),
 region rows and both thread counts must equal the scalar kernel's with plain
@@ -41,15 +42,20 @@ def draws(dtype):
     n = 2**18 + 5                      # two threads' worth, ends mid-block
     for threads in (1, 2):
         for k, offset in enumerate(OFFSETS):
-            buf = np.zeros(n + 16, dt)
-            target = buf[offset:offset + n]
-            if k % 3 == 0:
-                g.uniform(-0.5, 2.0, n, dtype=dt, out=target, threads=threads)
-            elif k % 3 == 1:
-                g.normal(0.25, 3.0, n, dtype=dt, out=target, threads=threads)
-            else:
-                g.truncated_normal(0.0, 1.0, -2.0, 2.0, n, dtype=dt, out=target, threads=threads)
-            out.append(buf)            # the untouched edges are compared too
+            for start in (0, offset % 4):
+                # start = offset % 4: the partial first block ends on a 16-byte
+                # boundary, so the streaming kernels run; start 0: they cannot.
+                buf = np.zeros(n + 16, dt)
+                kw = dict(dtype=dt, out=buf[offset:offset + n], threads=threads,
+                          region=(slice(start, start + n),))
+                size = n + start
+                if k % 3 == 0:
+                    g.uniform(-0.5, 2.0, size, **kw)
+                elif k % 3 == 1:
+                    g.normal(0.25, 3.0, size, **kw)
+                else:
+                    g.truncated_normal(0.0, 1.0, -2.0, 2.0, size, **kw)
+                out.append(buf)        # the untouched edges are compared too
         out.append(g.normal(0.0, 1.0, (701, 333), region=(slice(1, 700), slice(3, 332)),
                             dtype=dt, threads=threads))
     return out
