@@ -2,7 +2,7 @@
  * (the threshold switched between calls), the median of the per-pair time
  * ratios printed, so a shared machine's drifting load cancels in each pair.
  *
- * Usage: nt_stores_ab [pairs]   Build and run: tools/nt_stores_ab.sh */
+ * Usage: nt_stores_ab [pairs [isa]]   (isa 1 = AVX2, 2 = AVX-512)   Build and run: tools/nt_stores_ab.sh */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -26,7 +26,7 @@ int main(int argc, char **argv)
     int pairs = argc > 1 ? atoi(argv[1]) : 7;
     static const char *const dist_name[] = {"raw", "uniform", "normal", "truncnorm"};
     static const uint64_t sizes[] = {1u << 16, 1u << 18, 1u << 20, 1u << 24, 1u << 28};
-    int isa = wi_cpu_best_isa();
+    int isa = argc > 2 ? atoi(argv[2]) : wi_cpu_best_isa();    /* 1 = AVX2 */
     printf("f32, ISA %d, %d pairs; G samples/s are medians, nt/plain the median per-pair ratio\n",
            isa, pairs);
     printf("%-10s %10s %3s %9s %9s %9s\n", "dist", "n", "thr", "plain", "nt", "nt/plain");
