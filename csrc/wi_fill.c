@@ -12,10 +12,12 @@
 /* Fills of at least this many bytes use the kernels with non-temporal
  * stores where there is one (AVX-512 float32): on a 2-vCPU KVM Xeon (family 6
  * model 167) streaming stores wrote 1 GiB 2.9x faster than plain ones, and
- * an output this large is not in cache when it is next read anyway.
+ * an output this large is not in cache when it is next read anyway. The
+ * threshold is per wi_fill call: the Python layer passes 2**23 elements per
+ * thread a call (32 MiB of float32), so whole large fills stream.
  * WEIGHTINIT_NT_MIN_BYTES in the environment when the library loads
  * overrides it (0 = never stream; for tests and measurements). */
-#define WI_NT_MIN_BYTES_DEFAULT (UINT64_C(64) << 20)
+#define WI_NT_MIN_BYTES_DEFAULT (UINT64_C(32) << 20)
 static uint64_t wi_nt_min_bytes = WI_NT_MIN_BYTES_DEFAULT;
 
 __attribute__((constructor)) static void wi_read_nt_env(void)

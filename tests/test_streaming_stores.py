@@ -1,7 +1,7 @@
 """Fills written with streaming (non-temporal) stores give the scalar path's bits.
 
 Fills of at least ``WEIGHTINIT_NT_MIN_BYTES`` bytes (read when the library
-loads; 64 MiB by default) use kernels with non-temporal stores where there
+loads; 32 MiB by default) use kernels with non-temporal stores where there
 are some (AVX-512 float32) after a plain prologue up to a 64-byte boundary,
 when the output's blocks start 16-byte aligned. A child
 process with the threshold at 1 byte streams every fill; its outputs at odd
@@ -86,12 +86,16 @@ def test_streamed_fills_equal_scalar(isa, dtype, tmp_path, monkeypatch):
         np.testing.assert_array_equal(bits(g), bits(e), err_msg=f"{isa} {dtype} draw {i}")
 
 
-def test_fill_above_default_threshold_equals_scalar(monkeypatch):
-    """64 MiB + 6 bytes of float16 at an odd offset: streamed by default."""
-    n = 2**25 + 3
-    buf = np.zeros(n + 2, np.float16)
-    wi.Generator(3, "big").uniform(-1.0, 1.0, n, dtype="float16", out=buf[1:1 + n], threads=2)
+@pytest.mark.parametrize("threads", (1, 2))
+def test_fill_above_default_threshold_equals_scalar(threads, monkeypatch):
+    """64 MiB + 12 bytes of float32 at an offset of 8 bytes: streamed by default
+    (the Python layer passes the core 2**23 elements per thread, 32 MiB)."""
+    n = 2**24 + 3
+    buf = np.zeros(n + 4, np.float32)
+    wi.Generator(3, "big").uniform(-1.0, 1.0, n + 2, dtype="float32", out=buf[2:2 + n],
+                                   region=(slice(2, n + 2),), threads=threads)
     monkeypatch.setenv("WEIGHTINIT_ISA", "scalar")
-    ref = np.zeros(n + 2, np.float16)
-    wi.Generator(3, "big").uniform(-1.0, 1.0, n, dtype="float16", out=ref[1:1 + n], threads=1)
+    ref = np.zeros(n + 4, np.float32)
+    wi.Generator(3, "big").uniform(-1.0, 1.0, n + 2, dtype="float32", out=ref[2:2 + n],
+                                   region=(slice(2, n + 2),), threads=1)
     np.testing.assert_array_equal(bits(buf), bits(ref))
