@@ -144,21 +144,18 @@ WI_SIMD_INLINE vf wi_v_tn_tail_arg_f32(vf t, vf p, mf lower)
     return vf_blend(lower, vf_max(vf_sub(vf_set1(1.0f), p), vf_set1(0x1p-126f)), t);
 }
 
-/* c[0] * r + c[1], ... as wi_horner_f32 (the AS 241 tables of wi_math.h). */
-WI_SIMD_INLINE vf wi_v_horner_f32(vf r, const float *c, const int n)
-{
-    vf y = vf_set1(c[0]);
-#pragma GCC unroll 8
-    for (int i = 1; i < n; i++) y = vf_add(vf_mul(y, r), vf_set1(c[i]));
-    return y;
-}
+/* c[0] * r + c[1], ... as WI_HORNER3/4 of wi_math.h (its AS 241 tables),
+ * written out so the coefficients fold to constants as literals would. */
+#define WI_V_HORNER3(c, r) \
+    vf_add(vf_mul(vf_add(vf_mul(vf_set1((c)[0]), (r)), vf_set1((c)[1])), (r)), vf_set1((c)[2]))
+#define WI_V_HORNER4(c, r) vf_add(vf_mul(WI_V_HORNER3(c, r), (r)), vf_set1((c)[3]))
 
 /* wi_ndtri_central_f32 as numerator (q * num) and denominator. */
 WI_SIMD_INLINE void wi_v_ndtri_central_f32(vf q, vf *num, vf *den)
 {
     vf r = vf_sub(vf_set1(0.180625f), vf_mul(q, q));
-    *num = vf_mul(q, wi_v_horner_f32(r, wi_as241_central_num_f32, 4));
-    *den = wi_v_horner_f32(r, wi_as241_central_den_f32, 4);
+    *num = vf_mul(q, WI_V_HORNER4(wi_as241_central_num_f32, r));
+    *den = WI_V_HORNER4(wi_as241_central_den_f32, r);
 }
 
 /* The tail on the lanes of `tail`: log of the tail argument (plus log pb
@@ -176,13 +173,13 @@ WI_SIMD_INLINE void wi_v_ndtri_tail_f32(const wi_vconsts_f32 *k, vf tail_arg, mf
     mf far = mf_andnot(le5, tail);
     if (mf_any(near)) {
         vf r = vf_sub(s, vf_set1(1.6f));
-        *num = vf_blend(near, *num, wi_v_horner_f32(r, wi_as241_near_num_f32, 4));
-        *den = vf_blend(near, *den, wi_v_horner_f32(r, wi_as241_near_den_f32, 3));
+        *num = vf_blend(near, *num, WI_V_HORNER4(wi_as241_near_num_f32, r));
+        *den = vf_blend(near, *den, WI_V_HORNER3(wi_as241_near_den_f32, r));
     }
     if (mf_any(far)) {
         vf r = vf_sub(s, vf_set1(5.0f));
-        *num = vf_blend(far, *num, wi_v_horner_f32(r, wi_as241_far_num_f32, 4));
-        *den = vf_blend(far, *den, wi_v_horner_f32(r, wi_as241_far_den_f32, 3));
+        *num = vf_blend(far, *num, WI_V_HORNER4(wi_as241_far_num_f32, r));
+        *den = vf_blend(far, *den, WI_V_HORNER3(wi_as241_far_den_f32, r));
     }
 }
 
