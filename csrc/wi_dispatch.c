@@ -93,3 +93,15 @@ wi_block_kernel wi_select_kernel(int isa, const wi_params *p)
 #endif
     return wi_kernel_scalar;
 }
+
+wi_block_kernel wi_select_kernel_nt(int isa, const wi_params *p)
+{
+#if WI_X86_SIMD
+    if (isa > wi_cpu_best_isa()) isa = wi_cpu_best_isa();
+    if (isa == WI_ISA_AVX512) return wi_kernel_avx512_nt_for(p);
+#else
+    (void)isa;
+    (void)p;
+#endif
+    return NULL;
+}

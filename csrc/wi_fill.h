@@ -32,6 +32,9 @@ typedef struct {
 int wi_cpu_best_isa(void);
 int wi_isa_compiled(int isa);
 wi_block_kernel wi_select_kernel(int isa, const wi_params *p);
+/* The kernel for (isa, p) with non-temporal stores, for 64-byte aligned
+ * output, or NULL where there is none (then fills store plainly). */
+wi_block_kernel wi_select_kernel_nt(int isa, const wi_params *p);
 void wi_kernel_scalar(const wi_params *p, uint64_t block0, size_t nblocks, void *out);
 
 /* Fill elements [k0, k1) of the region into out (the region's buffer, C

@@ -223,7 +223,14 @@ WI_ALWAYS_INLINE void wi_store_u32(void *out, const vi x[4])
  * when the CPU has AVX512_BF16. */
 #define WI_KIND_BF16_NE 16
 
-WI_ALWAYS_INLINE int wi_kind_out(int kind) { return kind == WI_KIND_BF16_NE ? WI_OUT_BF16 : kind; }
+/* float32 written with non-temporal stores (64-byte aligned output only):
+ * the streaming kernels of large fills (wi_fill.c). */
+#define WI_KIND_F32_NT 17
+
+WI_ALWAYS_INLINE int wi_kind_out(int kind)
+{
+    return kind == WI_KIND_BF16_NE ? WI_OUT_BF16 : kind == WI_KIND_F32_NT ? WI_OUT_F32 : kind;
+}
 
 #if !defined(SIMDE_VERSION)
 /* vcvtne2ps2bf16: lo's 16 lanes into the low half, hi's into the high half,
@@ -267,6 +274,8 @@ WI_ALWAYS_INLINE void wi_store_f32(void *out, const vf v[4], int kind)
         vf f = _mm512_castsi512_ps(o[j]);
         if (kind == WI_OUT_F32) {
             _mm512_storeu_ps((char *)out + 64 * j, f);
+        } else if (kind == WI_KIND_F32_NT) {
+            _mm512_stream_ps((float *)((char *)out + 64 * j), f);
         } else if (kind == WI_OUT_F16) {
             __m256i h = _mm512_cvtps_ph(wi_v_f16_prepare(f), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
             _mm256_storeu_si256((__m256i *)((char *)out + 32 * j), h);
@@ -408,6 +417,9 @@ WI_DEFINE_KERNEL(wi_avx512_truncnorm_f32, WI_DIST_TRUNCNORM, WI_OUT_F32)
 WI_DEFINE_KERNEL(wi_avx512_truncnorm_f64, WI_DIST_TRUNCNORM, WI_OUT_F64)
 WI_DEFINE_KERNEL(wi_avx512_truncnorm_f16, WI_DIST_TRUNCNORM, WI_OUT_F16)
 WI_DEFINE_KERNEL(wi_avx512_truncnorm_bf16, WI_DIST_TRUNCNORM, WI_OUT_BF16)
+WI_DEFINE_KERNEL(wi_avx512nt_uniform_f32, WI_DIST_UNIFORM, WI_KIND_F32_NT)
+WI_DEFINE_KERNEL(wi_avx512nt_normal_f32, WI_DIST_NORMAL, WI_KIND_F32_NT)
+WI_DEFINE_KERNEL(wi_avx512nt_truncnorm_f32, WI_DIST_TRUNCNORM, WI_KIND_F32_NT)
 #if !defined(SIMDE_VERSION)
 WI_DEFINE_KERNEL(wi_avx512bf16_uniform_bf16, WI_DIST_UNIFORM, WI_KIND_BF16_NE)
 WI_DEFINE_KERNEL(wi_avx512bf16_normal_bf16, WI_DIST_NORMAL, WI_KIND_BF16_NE)
@@ -434,4 +446,12 @@ wi_block_kernel wi_kernel_avx512_for(const wi_params *p, int bf16)
     (void)bf16;
 #endif
     return wi_avx512_table[p->dist - WI_DIST_UNIFORM][p->out];
+}
+
+wi_block_kernel wi_kernel_avx512_nt_for(const wi_params *p)
+{
+    static const wi_block_kernel f32[3] = {
+        wi_avx512nt_uniform_f32, wi_avx512nt_normal_f32, wi_avx512nt_truncnorm_f32};
+    if (p->out != WI_OUT_F32 || p->dist < WI_DIST_UNIFORM || p->dist > WI_DIST_TRUNCNORM) return NULL;
+    return f32[p->dist - WI_DIST_UNIFORM];
 }

@@ -10,5 +10,8 @@ wi_block_kernel wi_kernel_avx2_for(const wi_params *p);
 /* bf16 != 0: the CPU also has AVX512_BF16, whose vcvtne2ps2bf16 then
  * narrows bfloat16 outputs (same bits as the integer rounding). */
 wi_block_kernel wi_kernel_avx512_for(const wi_params *p, int bf16);
+/* The same kernel with non-temporal stores, for 64-byte aligned output (whole
+ * 16-block steps; the scalar tail stores plainly), or NULL where there is none. */
+wi_block_kernel wi_kernel_avx512_nt_for(const wi_params *p);
 
 #endif

@@ -143,91 +143,84 @@ static inline void wi_sincos_turn_f64(uint64_t k53, double *s, double *c)
  * Float32 uses PPND7 (about 1e-7 relative), float64 PPND16 (about 1e-16).
  * The tail takes -log of the tail probability directly, so a caller can
  * pass it from a log-domain computation when the probability underflows. */
+/* The coefficients, highest power first, declared once for the scalar and
+ * the SIMD kernels (wi_simd_common.h). Each polynomial is evaluated by
+ * Horner's rule in this order, c[0] * r + c[1], ..., which with
+ * -ffp-contract=off gives the same bits on every path. */
+static const float wi_as241_central_num_f32[4] = {
+    5.9109374720e+01f, 1.5929113202e+02f, 5.0434271938e+01f, 3.3871327179e+00f};
+static const float wi_as241_central_den_f32[4] = {
+    6.7187563600e+01f, 7.8757757664e+01f, 1.7895169469e+01f, 1.0f};
+static const float wi_as241_near_num_f32[4] = {
+    1.7023821103e-01f, 1.3067284816e+00f, 2.7568153900e+00f, 1.4234372777e+00f};
+static const float wi_as241_near_den_f32[3] = {1.2021132975e-01f, 7.3700164250e-01f, 1.0f};
+static const float wi_as241_far_num_f32[4] = {
+    1.7337203997e-02f, 4.2868294337e-01f, 3.0812263860e+00f, 6.6579051150e+00f};
+static const float wi_as241_far_den_f32[3] = {1.2258202635e-02f, 2.4197894225e-01f, 1.0f};
+
+static const double wi_as241_central_num_f64[8] = {
+    2.5090809287301226727e+3, 3.3430575583588128105e+4, 6.7265770927008700853e+4,
+    4.5921953931549871457e+4, 1.3731693765509461125e+4, 1.9715909503065514427e+3,
+    1.3314166789178437745e+2, 3.3871328727963666080e+0};
+static const double wi_as241_central_den_f64[8] = {
+    5.2264952788528545610e+3, 2.8729085735721942674e+4, 3.9307895800092710610e+4,
+    2.1213794301586595867e+4, 5.3941960214247511077e+3, 6.8718700749205790830e+2,
+    4.2313330701600911252e+1, 1.0};
+static const double wi_as241_near_num_f64[8] = {
+    7.74545014278341407640e-4, 2.27238449892691845833e-2, 2.41780725177450611770e-1,
+    1.27045825245236838258e+0, 3.64784832476320460504e+0, 5.76949722146069140550e+0,
+    4.63033784615654529590e+0, 1.42343711074968357734e+0};
+static const double wi_as241_near_den_f64[8] = {
+    1.05075007164441684324e-9, 5.47593808499534494600e-4, 1.51986665636164571966e-2,
+    1.48103976427480074590e-1, 6.89767334985100004550e-1, 1.67638483018380384940e+0,
+    2.05319162663775882187e+0, 1.0};
+static const double wi_as241_far_num_f64[8] = {
+    2.01033439929228813265e-7, 2.71155556874348757815e-5, 1.24266094738807843860e-3,
+    2.65321895265761230930e-2, 2.96560571828504891230e-1, 1.78482653991729133580e+0,
+    5.46378491116411436990e+0, 6.65790464350110377720e+0};
+static const double wi_as241_far_den_f64[8] = {
+    2.04426310338993978564e-15, 1.42151175831644588870e-7, 1.84631831751005468180e-5,
+    7.86869131145613259100e-4, 1.48753612908506148525e-2, 1.36929880922735805310e-1,
+    5.99832206555887937690e-1, 1.0};
+
+/* c[0] * r + c[1], ... written out, so the compiler folds the coefficients
+ * to constants before it weighs inlining (a loop here made the scalar
+ * kernel's inliner outline wi_boxmuller_f32: +1.7 instructions a sample). */
+#define WI_HORNER3(c, r) (((c)[0] * (r) + (c)[1]) * (r) + (c)[2])
+#define WI_HORNER4(c, r) (WI_HORNER3(c, r) * (r) + (c)[3])
+#define WI_HORNER8(c, r) \
+    (((((WI_HORNER4(c, r) * (r) + (c)[4]) * (r) + (c)[5]) * (r) + (c)[6]) * (r) + (c)[7]))
+
 static inline float wi_ndtri_central_f32(float q)
 {
     float r = 0.180625f - q * q;
-    float num = ((5.9109374720e+01f * r + 1.5929113202e+02f) * r + 5.0434271938e+01f) * r + 3.3871327179e+00f;
-    float den = ((6.7187563600e+01f * r + 7.8757757664e+01f) * r + 1.7895169469e+01f) * r + 1.0f;
-    return q * num / den;
+    return q * WI_HORNER4(wi_as241_central_num_f32, r) / WI_HORNER4(wi_as241_central_den_f32, r);
 }
 
 static inline float wi_ndtri_tail_f32(float s) /* s = sqrt(-log tail prob) */
 {
     if (s <= 5.0f) {
         float r = s - 1.6f;
-        float num = ((1.7023821103e-01f * r + 1.3067284816e+00f) * r + 2.7568153900e+00f) * r + 1.4234372777e+00f;
-        float den = (1.2021132975e-01f * r + 7.3700164250e-01f) * r + 1.0f;
-        return num / den;
+        return WI_HORNER4(wi_as241_near_num_f32, r) / WI_HORNER3(wi_as241_near_den_f32, r);
     }
     float r = s - 5.0f;
-    float num = ((1.7337203997e-02f * r + 4.2868294337e-01f) * r + 3.0812263860e+00f) * r + 6.6579051150e+00f;
-    float den = (1.2258202635e-02f * r + 2.4197894225e-01f) * r + 1.0f;
-    return num / den;
+    return WI_HORNER4(wi_as241_far_num_f32, r) / WI_HORNER3(wi_as241_far_den_f32, r);
 }
 
 static inline double wi_ndtri_central_f64(double q)
 {
     double r = 0.180625 - q * q;
-    double num = 2.5090809287301226727e+3;
-    num = num * r + 3.3430575583588128105e+4;
-    num = num * r + 6.7265770927008700853e+4;
-    num = num * r + 4.5921953931549871457e+4;
-    num = num * r + 1.3731693765509461125e+4;
-    num = num * r + 1.9715909503065514427e+3;
-    num = num * r + 1.3314166789178437745e+2;
-    num = num * r + 3.3871328727963666080e+0;
-    double den = 5.2264952788528545610e+3;
-    den = den * r + 2.8729085735721942674e+4;
-    den = den * r + 3.9307895800092710610e+4;
-    den = den * r + 2.1213794301586595867e+4;
-    den = den * r + 5.3941960214247511077e+3;
-    den = den * r + 6.8718700749205790830e+2;
-    den = den * r + 4.2313330701600911252e+1;
-    den = den * r + 1.0;
-    return q * num / den;
+    return q * WI_HORNER8(wi_as241_central_num_f64, r) / WI_HORNER8(wi_as241_central_den_f64, r);
 }
 
 static inline double wi_ndtri_tail_f64(double s)
 {
-    double num, den;
     if (s <= 5.0) {
         double r = s - 1.6;
-        num = 7.74545014278341407640e-4;
-        num = num * r + 2.27238449892691845833e-2;
-        num = num * r + 2.41780725177450611770e-1;
-        num = num * r + 1.27045825245236838258e+0;
-        num = num * r + 3.64784832476320460504e+0;
-        num = num * r + 5.76949722146069140550e+0;
-        num = num * r + 4.63033784615654529590e+0;
-        num = num * r + 1.42343711074968357734e+0;
-        den = 1.05075007164441684324e-9;
-        den = den * r + 5.47593808499534494600e-4;
-        den = den * r + 1.51986665636164571966e-2;
-        den = den * r + 1.48103976427480074590e-1;
-        den = den * r + 6.89767334985100004550e-1;
-        den = den * r + 1.67638483018380384940e+0;
-        den = den * r + 2.05319162663775882187e+0;
-        den = den * r + 1.0;
-    } else {
-        double r = s - 5.0;
-        num = 2.01033439929228813265e-7;
-        num = num * r + 2.71155556874348757815e-5;
-        num = num * r + 1.24266094738807843860e-3;
-        num = num * r + 2.65321895265761230930e-2;
-        num = num * r + 2.96560571828504891230e-1;
-        num = num * r + 1.78482653991729133580e+0;
-        num = num * r + 5.46378491116411436990e+0;
-        num = num * r + 6.65790464350110377720e+0;
-        den = 2.04426310338993978564e-15;
-        den = den * r + 1.42151175831644588870e-7;
-        den = den * r + 1.84631831751005468180e-5;
-        den = den * r + 7.86869131145613259100e-4;
-        den = den * r + 1.48753612908506148525e-2;
-        den = den * r + 1.36929880922735805310e-1;
-        den = den * r + 5.99832206555887937690e-1;
-        den = den * r + 1.0;
+        return WI_HORNER8(wi_as241_near_num_f64, r) / WI_HORNER8(wi_as241_near_den_f64, r);
     }
-    return num / den;
+    double r = s - 5.0;
+    return WI_HORNER8(wi_as241_far_num_f64, r) / WI_HORNER8(wi_as241_far_den_f64, r);
 }
 
 /* ---- narrowing float32 -> 16-bit, round to nearest even ----------------

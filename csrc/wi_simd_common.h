@@ -144,16 +144,18 @@ WI_SIMD_INLINE vf wi_v_tn_tail_arg_f32(vf t, vf p, mf lower)
     return vf_blend(lower, vf_max(vf_sub(vf_set1(1.0f), p), vf_set1(0x1p-126f)), t);
 }
 
+/* c[0] * r + c[1], ... as WI_HORNER3/4 of wi_math.h (its AS 241 tables),
+ * written out so the coefficients fold to constants as literals would. */
+#define WI_V_HORNER3(c, r) \
+    vf_add(vf_mul(vf_add(vf_mul(vf_set1((c)[0]), (r)), vf_set1((c)[1])), (r)), vf_set1((c)[2]))
+#define WI_V_HORNER4(c, r) vf_add(vf_mul(WI_V_HORNER3(c, r), (r)), vf_set1((c)[3]))
+
 /* wi_ndtri_central_f32 as numerator (q * num) and denominator. */
 WI_SIMD_INLINE void wi_v_ndtri_central_f32(vf q, vf *num, vf *den)
 {
     vf r = vf_sub(vf_set1(0.180625f), vf_mul(q, q));
-    vf n = vf_add(vf_mul(vf_add(vf_mul(vf_add(vf_mul(vf_set1(5.9109374720e+01f), r),
-           vf_set1(1.5929113202e+02f)), r), vf_set1(5.0434271938e+01f)), r), vf_set1(3.3871327179e+00f));
-    vf d = vf_add(vf_mul(vf_add(vf_mul(vf_add(vf_mul(vf_set1(6.7187563600e+01f), r),
-           vf_set1(7.8757757664e+01f)), r), vf_set1(1.7895169469e+01f)), r), vf_set1(1.0f));
-    *num = vf_mul(q, n);
-    *den = d;
+    *num = vf_mul(q, WI_V_HORNER4(wi_as241_central_num_f32, r));
+    *den = WI_V_HORNER4(wi_as241_central_den_f32, r);
 }
 
 /* The tail on the lanes of `tail`: log of the tail argument (plus log pb
@@ -171,21 +173,13 @@ WI_SIMD_INLINE void wi_v_ndtri_tail_f32(const wi_vconsts_f32 *k, vf tail_arg, mf
     mf far = mf_andnot(le5, tail);
     if (mf_any(near)) {
         vf r = vf_sub(s, vf_set1(1.6f));
-        vf n = vf_add(vf_mul(vf_add(vf_mul(vf_add(vf_mul(vf_set1(1.7023821103e-01f), r),
-               vf_set1(1.3067284816e+00f)), r), vf_set1(2.7568153900e+00f)), r), vf_set1(1.4234372777e+00f));
-        vf d = vf_add(vf_mul(vf_add(vf_mul(vf_set1(1.2021132975e-01f), r),
-               vf_set1(7.3700164250e-01f)), r), vf_set1(1.0f));
-        *num = vf_blend(near, *num, n);
-        *den = vf_blend(near, *den, d);
+        *num = vf_blend(near, *num, WI_V_HORNER4(wi_as241_near_num_f32, r));
+        *den = vf_blend(near, *den, WI_V_HORNER3(wi_as241_near_den_f32, r));
     }
     if (mf_any(far)) {
         vf r = vf_sub(s, vf_set1(5.0f));
-        vf n = vf_add(vf_mul(vf_add(vf_mul(vf_add(vf_mul(vf_set1(1.7337203997e-02f), r),
-               vf_set1(4.2868294337e-01f)), r), vf_set1(3.0812263860e+00f)), r), vf_set1(6.6579051150e+00f));
-        vf d = vf_add(vf_mul(vf_add(vf_mul(vf_set1(1.2258202635e-02f), r),
-               vf_set1(2.4197894225e-01f)), r), vf_set1(1.0f));
-        *num = vf_blend(far, *num, n);
-        *den = vf_blend(far, *den, d);
+        *num = vf_blend(far, *num, WI_V_HORNER4(wi_as241_far_num_f32, r));
+        *den = vf_blend(far, *den, WI_V_HORNER3(wi_as241_far_den_f32, r));
     }
 }
 
@@ -346,39 +340,15 @@ WI_SIMD_INLINE vd wi_v_tn_tail_arg_f64(vd t, vd p, md lower)
 /* wi_ndtri_central_f64 as numerator (q * num) and denominator. */
 WI_SIMD_INLINE void wi_v_ndtri_central_f64(vd q, vd *num, vd *den)
 {
-    static const double cn[8] = {
-        2.5090809287301226727e+3, 3.3430575583588128105e+4, 6.7265770927008700853e+4,
-        4.5921953931549871457e+4, 1.3731693765509461125e+4, 1.9715909503065514427e+3,
-        1.3314166789178437745e+2, 3.3871328727963666080e+0};
-    static const double cd[8] = {
-        5.2264952788528545610e+3, 2.8729085735721942674e+4, 3.9307895800092710610e+4,
-        2.1213794301586595867e+4, 5.3941960214247511077e+3, 6.8718700749205790830e+2,
-        4.2313330701600911252e+1, 1.0};
     vd r = vd_sub(vd_set1(0.180625), vd_mul(q, q));
-    *num = vd_mul(q, wi_v_horner8(r, cn));
-    *den = wi_v_horner8(r, cd);
+    *num = vd_mul(q, wi_v_horner8(r, wi_as241_central_num_f64));
+    *den = wi_v_horner8(r, wi_as241_central_den_f64);
 }
 
 /* The tail on the lanes of `tail`, as wi_v_ndtri_tail_f32. */
 WI_SIMD_INLINE void wi_v_ndtri_tail_f64(const wi_vconsts_f64 *k, vd tail_arg, md lower, md tail,
                                         vd *num, vd *den)
 {
-    static const double near_num[8] = {
-        7.74545014278341407640e-4, 2.27238449892691845833e-2, 2.41780725177450611770e-1,
-        1.27045825245236838258e+0, 3.64784832476320460504e+0, 5.76949722146069140550e+0,
-        4.63033784615654529590e+0, 1.42343711074968357734e+0};
-    static const double near_den[8] = {
-        1.05075007164441684324e-9, 5.47593808499534494600e-4, 1.51986665636164571966e-2,
-        1.48103976427480074590e-1, 6.89767334985100004550e-1, 1.67638483018380384940e+0,
-        2.05319162663775882187e+0, 1.0};
-    static const double far_num[8] = {
-        2.01033439929228813265e-7, 2.71155556874348757815e-5, 1.24266094738807843860e-3,
-        2.65321895265761230930e-2, 2.96560571828504891230e-1, 1.78482653991729133580e+0,
-        5.46378491116411436990e+0, 6.65790464350110377720e+0};
-    static const double far_den[8] = {
-        2.04426310338993978564e-15, 1.42151175831644588870e-7, 1.84631831751005468180e-5,
-        7.86869131145613259100e-4, 1.48753612908506148525e-2, 1.36929880922735805310e-1,
-        5.99832206555887937690e-1, 1.0};
     vd log_tail = wi_v_log(tail_arg);
     log_tail = vd_blend(lower, log_tail, vd_add(log_tail, k->logpb));
     vd s = vd_sqrt(vd_neg(log_tail));
@@ -387,13 +357,13 @@ WI_SIMD_INLINE void wi_v_ndtri_tail_f64(const wi_vconsts_f64 *k, vd tail_arg, md
     md far = md_andnot(le5, tail);        /* NaN s included, as the scalar else */
     if (md_any(near)) {
         vd r = vd_sub(s, vd_set1(1.6));
-        *num = vd_blend(near, *num, wi_v_horner8(r, near_num));
-        *den = vd_blend(near, *den, wi_v_horner8(r, near_den));
+        *num = vd_blend(near, *num, wi_v_horner8(r, wi_as241_near_num_f64));
+        *den = vd_blend(near, *den, wi_v_horner8(r, wi_as241_near_den_f64));
     }
     if (md_any(far)) {
         vd r = vd_sub(s, vd_set1(5.0));
-        *num = vd_blend(far, *num, wi_v_horner8(r, far_num));
-        *den = vd_blend(far, *den, wi_v_horner8(r, far_den));
+        *num = vd_blend(far, *num, wi_v_horner8(r, wi_as241_far_num_f64));
+        *den = vd_blend(far, *den, wi_v_horner8(r, wi_as241_far_den_f64));
     }
 }
 

@@ -7,6 +7,8 @@
  * region walk) is included, amortized over n samples.
  *
  * Usage: count_instructions [n]   (default 16384; prints a table)
+ * bfloat16 on AVX-512 uses vcvtne2ps2bf16 when the CPU has AVX512_BF16;
+ * WEIGHTINIT_AVX512BF16=0 in the environment counts the integer rounding.
  * Build: tools/count_instructions.sh */
 #include <signal.h>
 #include <stdio.h>
@@ -59,8 +61,9 @@ static long long count(int dist, int out, int isa, uint64_t n)
 int main(int argc, char **argv)
 {
     uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 16384;
-    static const int outs[] = {WI_OUT_F32, WI_OUT_BF16, WI_OUT_F64};
-    static const char *const out_name[] = {"f32", "bf16", "f64"};
+    static const int outs[] = {WI_OUT_F32, WI_OUT_F64, WI_OUT_F16, WI_OUT_BF16};
+    static const char *const out_name[] = {"f32", "f64", "f16", "bf16"};
+    enum { n_outs = sizeof outs / sizeof outs[0] };
     int best = wi_cpu_best_isa();
     printf("n = %llu, one thread, instructions per sample of one wi_fill call\n",
            (unsigned long long)n);
@@ -68,7 +71,7 @@ int main(int argc, char **argv)
     for (int isa = 0; isa <= best; isa++) printf(" %9s", isa_name[isa]);
     printf("\n");
     for (int dist = WI_DIST_UNIFORM; dist <= WI_DIST_TRUNCNORM; dist++)
-        for (int o = 0; o < 3; o++) {
+        for (int o = 0; o < n_outs; o++) {
             printf("%-10s %-5s", dist_name[dist], out_name[o]);
             for (int isa = 0; isa <= best; isa++) {
                 long long c = count(dist, outs[o], isa, n);
