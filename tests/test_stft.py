@@ -9,6 +9,11 @@ import numpy as np
 import pytest
 from _extras import missing
 
+# keras's torch backend converts with np.array(copy=False) (its own deprecation,
+# 243 times in this file): not ours to fix
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+
 os.environ.setdefault("KERAS_BACKEND", "jax")
 pytest.importorskip("scipy", reason=missing("scipy (keras's STFT windows)"))
 keras = pytest.importorskip("keras", reason=missing("keras"))
