@@ -11,7 +11,7 @@
  * microseconds in a virtual machine (it traps to the hypervisor). */
 #include <stdlib.h>
 #include <string.h>
-#include "wi_fill.h"
+#include "wi_kernel.h"
 
 #if defined(WI_HAVE_X86_SIMD) && (defined(__x86_64__) || defined(_M_X64))
 #define WI_X86_SIMD 1

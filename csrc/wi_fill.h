@@ -1,4 +1,5 @@
-/* Filling arrays: region walk, threads, per-ISA block kernels.
+/* Filling arrays: region walk and threads, over the kernels that
+ * wi_kernel.h declares and wi_dispatch.c chooses.
  *
  * A fill writes elements [k0, k1) (row-major, region-local) of a region of
  * a global shape. Element k of the region is global flat index g(k); its
@@ -9,15 +10,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "wi_params.h"
+#include "wi_kernel.h"
 
 #define WI_MAX_NDIM 32
-
-typedef enum { WI_ISA_SCALAR = 0, WI_ISA_AVX2 = 1, WI_ISA_AVX512 = 2, WI_ISA_COUNT = 3 } wi_isa;
-
-/* Writes nblocks whole blocks starting at block0 as elements of p->out's
- * type: 4 (or 2 for float64) elements per block, contiguous at out. */
-typedef void (*wi_block_kernel)(const wi_params *p, uint64_t block0, size_t nblocks, void *out);
 
 /* Region of a global shape; ndim == 0 is a scalar. */
 typedef struct {
@@ -26,16 +21,6 @@ typedef struct {
     int64_t start[WI_MAX_NDIM];
     int64_t shape[WI_MAX_NDIM];
 } wi_region;
-
-/* Best ISA this CPU and OS support, and the kernel for (isa, p); an ISA the
- * build or CPU lacks falls back to the best lower one. */
-int wi_cpu_best_isa(void);
-int wi_isa_compiled(int isa);
-wi_block_kernel wi_select_kernel(int isa, const wi_params *p);
-/* The kernel for (isa, p) with non-temporal stores, for 64-byte aligned
- * output, or NULL where there is none (then fills store plainly). */
-wi_block_kernel wi_select_kernel_nt(int isa, const wi_params *p);
-void wi_kernel_scalar(const wi_params *p, uint64_t block0, size_t nblocks, void *out);
 
 /* Fill elements [k0, k1) of the region into out (the region's buffer, C
  * order). Uses up to nthreads threads (>= 1); returns 0, or -1 on bad

@@ -1,5 +1,5 @@
 /* The scalar block kernel: the reference every SIMD kernel must match. */
-#include "wi_fill.h"
+#include "wi_kernel.h"
 #include "wi_transform.h"
 
 void wi_kernel_scalar(const wi_params *p, uint64_t block0, size_t nblocks, void *out)

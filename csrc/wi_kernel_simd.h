@@ -4,7 +4,7 @@
 #ifndef WI_KERNEL_SIMD_H
 #define WI_KERNEL_SIMD_H
 
-#include "wi_fill.h"
+#include "wi_kernel.h"
 
 wi_block_kernel wi_kernel_avx2_for(const wi_params *p);
 /* bf16 != 0: the CPU also has AVX512_BF16, whose vcvtne2ps2bf16 then
