@@ -133,20 +133,7 @@ def fill(out, int dist, int out_code, uint64_t key0, uint64_t key1,
         region.start[d] = start[d]
         region.shape[d] = shape[d]
         total *= <uint64_t>shape[d]
-    _merge_whole_axes(&region)
-    cdef Py_buffer view
-    cdef uint64_t item = ITEM_BYTES[out_code]
-    _acquire(out, &view)
-    try:
-        if <uint64_t>view.len != total * item or (total and total * item // item != total):
-            raise ValueError(f"out's buffer holds {view.len} bytes; its shape {shape} "
-                             f"needs {total * item}")
-        if <uintptr_t>view.buf % item:
-            raise ValueError("out is not aligned")
-        _fill_sliced(&params, &region, view.buf, total, threads, isa)
-    finally:
-        PyBuffer_Release(&view)
-    return out
+    return _fill_out(&params, &region, out, total, out_code, shape, threads, isa)
 
 
 #: NumPy's flag bits C_CONTIGUOUS, ALIGNED and WRITEABLE (ndarray.flags.num):
@@ -196,7 +183,14 @@ def fill_whole(plan_, out, uint64_t base_block, threads, resolve_threads, select
     if wi_params_init(&params, plan[0], out_code, key[0], key[1], plan[4], base_block,
                       core[0], core[1], core[2], core[3]) != 0:
         raise ValueError("invalid distribution parameters")
-    _merge_whole_axes(&region)
+    return _fill_out(&params, &region, out, total, out_code, shape, nthreads, isa)
+
+
+cdef object _fill_out(wi_params *params, wi_region *region, out, uint64_t total,
+                      int out_code, shape, int nthreads, int isa):
+    """The region's ``total`` elements into ``out``'s buffer, after checking
+    its size and alignment: the last step of ``fill`` and ``fill_whole``."""
+    _merge_whole_axes(region)
     cdef Py_buffer view
     cdef uint64_t item = ITEM_BYTES[out_code]
     _acquire(out, &view)
@@ -206,7 +200,7 @@ def fill_whole(plan_, out, uint64_t base_block, threads, resolve_threads, select
                              f"needs {total * item}")
         if <uintptr_t>view.buf % item:
             raise ValueError("out is not aligned")
-        _fill_sliced(&params, &region, view.buf, total, nthreads, isa)
+        _fill_sliced(params, region, view.buf, total, nthreads, isa)
     finally:
         PyBuffer_Release(&view)
     return out

@@ -15,6 +15,16 @@ from ._threads import resolve_threads
 __all__ = ["fast_init", "FastInit"]
 
 
+def checked_module(module):
+    """``module=`` of fast_init and record_init: None or a torch.nn.Module."""
+    if module is not None:
+        import torch
+        if not isinstance(module, torch.nn.Module):
+            raise TypeError(f"module must be a torch.nn.Module or None; "
+                            f"got {type(module).__name__}")
+    return module
+
+
 class FastInit:
     """The context manager returned by :func:`fast_init`; reusable, each
     ``with`` is a new block (its own counter and pending fills)."""
@@ -26,12 +36,7 @@ class FastInit:
         self.seed: int = key[0] | (key[1] << 32)      # the same key, as one int
         resolve_threads(threads)
         self.threads = threads
-        if module is not None:
-            import torch
-            if not isinstance(module, torch.nn.Module):
-                raise TypeError(f"module must be a torch.nn.Module or None; "
-                                f"got {type(module).__name__}")
-        self.module = module
+        self.module = checked_module(module)
         self._modes = []
 
     def __enter__(self):

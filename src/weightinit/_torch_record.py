@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import warnings
 
+from ._torch_fast_init import checked_module
+
 __all__ = ["RecordInit", "record_init"]
 
 
@@ -19,12 +21,7 @@ class RecordInit:
 
     def __init__(self, *, module=None, warn=True):
         self._warn = warn
-        if module is not None:
-            import torch
-            if not isinstance(module, torch.nn.Module):
-                raise TypeError(f"module must be a torch.nn.Module or None; "
-                                f"got {type(module).__name__}")
-        self.module = module
+        self.module = checked_module(module)
         self.specs: dict[str, dict] = {}
         self.unrecorded: list[str] = []
         self._mode = None

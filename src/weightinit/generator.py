@@ -134,7 +134,7 @@ class Generator:
         shape = () if scalar else normalize_shape(size, "size")
         if out is not None and region is None and shape != out.shape:
             raise ValueError("size must match out.shape when used together")
-        per = 2 if dtype is _FLOAT64 or dtype == _FLOAT64 else 4
+        per = 2 if dtype == _FLOAT64 else 4
         blocks = -(-math.prod(shape) // per)
         if self._next_block + blocks > _BLOCKS_LIMIT:
             raise ValueError("size would run past the end of the stream (2**64 blocks)")
