@@ -5,9 +5,13 @@ Validation is the Python layer's job (``_checks.py``); this module only
 refuses what would make C misbehave, so a mistake above cannot crash the
 interpreter.
 """
-from libc.stdint cimport uint16_t, uint32_t, uint64_t, int64_t, uintptr_t, INT64_MAX
+from libc.stdint cimport uint16_t, uint32_t, uint64_t, int64_t, uintptr_t, INT64_MAX, UINT64_MAX
+from libc.string cimport memcmp
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_WRITABLE, PyBUF_C_CONTIGUOUS
+cimport numpy as cnp
+
+cnp.import_array()
 
 cdef extern from "wi_philox.h":
     ctypedef struct wi_block:
@@ -184,6 +188,137 @@ def fill_whole(plan_, out, uint64_t base_block, threads, resolve_threads, select
                       core[0], core[1], core[2], core[3]) != 0:
         raise ValueError("invalid distribution parameters")
     return _fill_out(&params, &region, out, total, out_code, shape, nthreads, isa)
+
+
+# Read by draw_whole from the modules that own them; they import this one,
+# so the references are taken at the first call.
+cdef object _resolved_dtypes = None   # _checks' dtype argument -> np.dtype cache
+cdef object _resolve_threads = None
+cdef object _selected_isa = None
+cdef object _BLOCKS_LIMIT = 1 << 64
+# Below this many elements the Generator's per-call path fills with the GIL
+# held: releasing it costs more than it frees, and no other thread can
+# resize ``out`` under the core meanwhile. Below the core's threading size.
+cdef uint64_t _HOLD_GIL_BELOW = 1 << 14
+
+
+cdef int _bind() except -1:
+    global _resolved_dtypes, _resolve_threads, _selected_isa
+    from weightinit._checks import _resolved
+    from weightinit._threads import resolve_threads
+    from weightinit._fill import selected_isa
+    _resolved_dtypes, _resolve_threads, _selected_isa = _resolved, resolve_threads, selected_isa
+    return 0
+
+
+cdef bint _same_bits(tuple a, tuple b):
+    """Whether two 4-tuples of floats hold the same doubles bit for bit (as
+    the Generator's struct comparison: -0.0 is not 0.0); False for anything else."""
+    cdef double x, y
+    if len(a) != 4 or len(b) != 4:
+        return False
+    for i in range(4):
+        if type(a[i]) is not float or type(b[i]) is not float:
+            return False
+        x, y = a[i], b[i]
+        if memcmp(&x, &y, sizeof(double)) != 0:
+            return False
+    return True
+
+
+def draw_whole(gen, int dist, size, dtype, out, tuple params, threads):
+    """``Generator``'s per-call path: fill all of ``out`` with the next
+    blocks of ``gen``'s stream and return it, if the call repeats the kind
+    of ``gen``'s last plan and ``out`` is a plain, writeable, aligned
+    C-contiguous ndarray of its shape and dtype; else None, having read no
+    argument beyond these checks, written nothing and consumed no block.
+
+    The checks are those the checked path (``Generator._draw``,
+    ``Plan.fill``) would pass, read from the array's C fields; a None sends
+    the call there, whose messages name what is wrong. ``threads`` and the
+    ISA are resolved after them, in that path's order.
+    """
+    if type(out) is not _ndarray or dist == DIST_RAW:
+        return None
+    plan_ = gen._plan
+    if not isinstance(plan_, tuple) or len(<tuple>plan_) != 10:
+        return None
+    cdef tuple plan = <tuple>plan_
+    # plan: (dist, shape, dtype, key, stream, params, base_block, core_params, doubled, code)
+    if plan[0] != dist or plan[8]:
+        return None
+    if _resolved_dtypes is None:
+        _bind()
+    cdef cnp.ndarray arr = <cnp.ndarray>out
+    rdtype = plan[2]
+    if <object>cnp.PyArray_DESCR(arr) is not rdtype:
+        return None
+    if dtype is not rdtype:
+        try:
+            if _resolved_dtypes[dtype] is not rdtype:
+                return None
+        except (KeyError, TypeError):   # not resolved yet, or unhashable
+            return None
+    if (cnp.PyArray_FLAGS(arr) & _OUT_FLAGS) != _OUT_FLAGS:
+        return None
+    cdef tuple shape = plan[1]
+    cdef int ndim = len(shape)
+    if ndim > WI_MAX_NDIM or cnp.PyArray_NDIM(arr) != ndim:
+        return None
+    cdef cnp.npy_intp *dims = cnp.PyArray_DIMS(arr)
+    cdef uint64_t total = 1
+    cdef int d
+    for d in range(ndim):
+        if dims[d] != <cnp.npy_intp>shape[d]:
+            return None
+        total *= <uint64_t>dims[d]
+    if size is not None:   # as normalize_shape would give: exact ints only
+        if type(size) is int:
+            if ndim != 1 or size != shape[0]:
+                return None
+        elif type(size) is tuple:
+            for s in <tuple>size:
+                if type(s) is not int:
+                    return None
+            if size != shape:
+                return None
+        else:
+            return None
+    if params is not plan[5] and not _same_bits(params, plan[5]):
+        return None
+    cdef int out_code = plan[9]
+    if out_code < 0 or out_code > 4:
+        return None
+    cdef uint64_t per = 2 if out_code == OUT_F64 else 4
+    cdef uint64_t blocks = total // per + (total % per != 0)
+    next_block = gen._next_block
+    if type(next_block) is not int or not 0 <= next_block < _BLOCKS_LIMIT:
+        return None
+    cdef uint64_t base = next_block
+    if blocks and blocks - 1 > UINT64_MAX - base:   # base + blocks > 2**64
+        return None
+    cdef int nthreads = _resolve_threads(threads, total)
+    cdef int isa = _selected_isa()
+    cdef tuple key = plan[3]
+    cdef tuple core = plan[7]
+    cdef wi_params params_c
+    if wi_params_init(&params_c, dist, out_code, key[0], key[1], plan[4], base,
+                      core[0], core[1], core[2], core[3]) != 0:
+        raise ValueError("invalid distribution parameters")
+    cdef wi_region region
+    region.ndim = ndim
+    for d in range(ndim):
+        region.global_shape[d] = dims[d]
+        region.start[d] = 0
+        region.shape[d] = dims[d]
+    if total >= _HOLD_GIL_BELOW:
+        _fill_out(&params_c, &region, out, total, out_code, shape, nthreads, isa)
+    elif total:
+        _merge_whole_axes(&region)
+        if wi_fill(&params_c, &region, cnp.PyArray_DATA(arr), 0, total, nthreads, isa) != 0:
+            raise ValueError("region does not fit the global shape")
+    gen._next_block = next_block + blocks
+    return out
 
 
 cdef object _fill_out(wi_params *params, wi_region *region, out, uint64_t total,

@@ -16,7 +16,7 @@ import struct
 
 import numpy as np
 
-from . import _fill, _plan
+from . import _core, _fill, _plan
 from ._checks import finite_float, normalize_shape, real_float, resolve_dtype
 from ._stream import key_from_seed, stream_id
 
@@ -110,6 +110,12 @@ class Generator:
 
     # -- the one drawing path ------------------------------------------------
     def _draw(self, dist, size, dtype, out, params, region, threads, method):
+        if out is not None and region is None:
+            # a repeat of the last call's kind into a plain out: one C-level
+            # check and fill; None if anything differs, then the path below
+            done = _core.draw_whole(self, dist, size, dtype, out, params, threads)
+            if done is not None:
+                return done
         if dist == _fill.RAW:
             dtype = _UINT32
         else:
