@@ -47,7 +47,8 @@ def test_repeat_call_takes_the_fast_path():
     dict(out=np.zeros(13, np.float32)), dict(out=np.zeros(12, np.float64)),
     dict(out=np.zeros(24, np.float32)[::2]), dict(out=np.zeros((12, 1), np.float32)),
     dict(out=np.zeros(12, np.float32).view(np.memmap)),
-    dict(out=np.zeros(12, np.dtype(">f4"))), dict(out=np.zeros(13, np.uint8)[1:].view(np.float32)[:3]),
+    dict(out=np.zeros(12, np.dtype(">f4"))),
+    dict(out=np.zeros(49, np.uint8)[1:].view(np.float32)),     # misaligned
 ])
 def test_anything_else_is_left_to_the_checked_path(change):
     g = _primed()
@@ -102,3 +103,35 @@ def test_end_of_stream_after_reuse_raises():
     assert (out == 0).all()
     g.standard_normal(4, dtype=np.float32)    # the last block still fits
     assert g._next_block == 1 << 64
+
+
+@pytest.mark.parametrize("call", [
+    lambda g, out: g.normal(np.float64(0.0), 1.0, 12, dtype=np.float32, out=out),
+    lambda g, out: g.normal(0.0, -0.0 + 1.0, 12, dtype=np.float32, out=out, threads=1),
+    lambda g, out: g.uniform(0.0, 1.0, 12, dtype=np.float32, out=out),
+    lambda g, out: g.truncated_normal(0.0, 1.0, -2.0, 2.0, 12, dtype=np.float32, out=out),
+])
+def test_fast_path_values_for_each_method(call):
+    g, ref = wi.Generator(6), wi.Generator(6)
+    out = np.empty(12, np.float32)
+    for _ in range(3):                     # first call: the checked path; then the fast one
+        got = call(g, out)
+        assert got is out
+        assert np.array_equal(out, call(ref, None))
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(loc=float("nan")), "loc"), (dict(scale=0.0), "scale"), (dict(scale=-1.0), "scale"),
+    (dict(a=2.0), "a must be less than b"), (dict(b=float("nan")), "b"),
+    (dict(loc=np.zeros(2)), "loc must be a scalar"),
+])
+def test_bad_parameters_after_reuse_still_raise(bad, match):
+    g = wi.Generator(0)
+    out = np.zeros(12, np.float32)
+    kw = dict(loc=0.0, scale=1.0, a=-2.0, b=2.0)
+    g.truncated_normal(**kw, size=12, dtype=np.float32, out=out)
+    out[:] = 0
+    kw.update(bad)
+    with pytest.raises((TypeError, ValueError), match=match):
+        g.truncated_normal(**kw, size=12, dtype=np.float32, out=out)
+    assert (out == 0).all() and g._next_block == 3

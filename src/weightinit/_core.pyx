@@ -195,6 +195,11 @@ def fill_whole(plan_, out, uint64_t base_block, threads, resolve_threads, select
 cdef object _resolved_dtypes = None   # _checks' dtype argument -> np.dtype cache
 cdef object _resolve_threads = None
 cdef object _selected_isa = None
+cdef object _threads_module = None
+cdef object _env_data = None          # os.environ's bytes dict, if _env reads it directly
+cdef object _threads_key = None, _isa_key = None   # the variables' names, encoded
+cdef int _best_isa = 0
+cdef uint64_t _single_thread_below = 0
 cdef object _BLOCKS_LIMIT = 1 << 64
 # Below this many elements the Generator's per-call path fills with the GIL
 # held: releasing it costs more than it frees, and no other thread can
@@ -203,12 +208,35 @@ cdef uint64_t _HOLD_GIL_BELOW = 1 << 14
 
 
 cdef int _bind() except -1:
-    global _resolved_dtypes, _resolve_threads, _selected_isa
-    from weightinit._checks import _resolved
-    from weightinit._threads import resolve_threads
-    from weightinit._fill import selected_isa
-    _resolved_dtypes, _resolve_threads, _selected_isa = _resolved, resolve_threads, selected_isa
+    global _resolved_dtypes, _resolve_threads, _selected_isa, _threads_module, _env_data
+    global _threads_key, _isa_key, _best_isa, _single_thread_below
+    import os
+    from weightinit import _checks, _env, _fill, _threads
+    _threads_module = _threads
+    _resolve_threads, _selected_isa = _threads.resolve_threads, _fill.selected_isa
+    _single_thread_below = _threads._SINGLE_THREAD_BELOW
+    _best_isa = _fill._BEST_ISA
+    _threads_key, _isa_key = os.fsencode(_threads._ENV), os.fsencode(_fill._ISA_ENV)
+    _env_data = _env._DATA if _env._FAST else None
+    _resolved_dtypes = _checks._resolved      # set last: it marks the binding done
     return 0
+
+
+cdef int _threads_for(threads, uint64_t total) except -1:
+    """``resolve_threads(threads, total)``; its common answer (1: no count
+    asked for, no default set, WEIGHTINIT_NUM_THREADS unset, a fill the core
+    would not split) without the Python call."""
+    if (threads is None and total < _single_thread_below and _env_data is not None
+            and _threads_key not in _env_data and _threads_module._default is None):
+        return 1
+    return _resolve_threads(threads, total)
+
+
+cdef int _isa_for() except -1:
+    """``selected_isa()``; the best ISA without the call when WEIGHTINIT_ISA is unset."""
+    if _env_data is not None and _isa_key not in _env_data:
+        return _best_isa
+    return _selected_isa()
 
 
 cdef bint _same_bits(tuple a, tuple b):
@@ -235,7 +263,9 @@ def draw_whole(gen, int dist, size, dtype, out, tuple params, threads):
 
     The checks are those the checked path (``Generator._draw``,
     ``Plan.fill``) would pass, read from the array's C fields; a None sends
-    the call there, whose messages name what is wrong. ``threads`` and the
+    the call there, whose messages name what is wrong. ``params`` may be
+    the caller's unchecked arguments: only exact floats bit-equal to the
+    plan's, which were checked when it was made, pass. ``threads`` and the
     ISA are resolved after them, in that path's order.
     """
     if type(out) is not _ndarray or dist == DIST_RAW:
@@ -297,8 +327,8 @@ def draw_whole(gen, int dist, size, dtype, out, tuple params, threads):
     cdef uint64_t base = next_block
     if blocks and blocks - 1 > UINT64_MAX - base:   # base + blocks > 2**64
         return None
-    cdef int nthreads = _resolve_threads(threads, total)
-    cdef int isa = _selected_isa()
+    cdef int nthreads = _threads_for(threads, total)
+    cdef int isa = _isa_for()
     cdef tuple key = plan[3]
     cdef tuple core = plan[7]
     cdef wi_params params_c

@@ -26,6 +26,9 @@ _UINT32 = np.dtype(np.uint32)
 _FLOAT64 = np.dtype(np.float64)
 _ALL_FLOATS = ("float32", "float64", "float16", "bfloat16")
 _BLOCKS_LIMIT = 1 << 64
+#: the parameters of random and standard_normal: one object, so a repeat
+#: call's comparison with its plan is an identity test
+_UNIT = (0.0, 1.0, 0.0, 0.0)
 #: the bits of a call's four parameters: == would take -0.0 for 0.0, which
 #: can give another sign of zero (the core computes loc + scale * z)
 _bits = struct.Struct("4d").pack
@@ -110,12 +113,6 @@ class Generator:
 
     # -- the one drawing path ------------------------------------------------
     def _draw(self, dist, size, dtype, out, params, region, threads, method):
-        if out is not None and region is None:
-            # a repeat of the last call's kind into a plain out: one C-level
-            # check and fill; None if anything differs, then the path below
-            done = _core.draw_whole(self, dist, size, dtype, out, params, threads)
-            if done is not None:
-                return done
         if dist == _fill.RAW:
             dtype = _UINT32
         else:
@@ -166,8 +163,11 @@ class Generator:
         >>> Generator(0).random(3, dtype="float32").dtype
         dtype('float32')
         """
-        return self._draw(_fill.UNIFORM, size, dtype, out, (0.0, 1.0, 0.0, 0.0),
-                          region, threads, "random")
+        if out is not None and region is None:   # a repeat of the last call's kind
+            done = _core.draw_whole(self, _fill.UNIFORM, size, dtype, out, _UNIT, threads)
+            if done is not None:
+                return done
+        return self._draw(_fill.UNIFORM, size, dtype, out, _UNIT, region, threads, "random")
 
     def uniform(self, low=0.0, high=1.0, size=None, dtype=np.float64, out=None, *,
                 region=None, threads=None):
@@ -179,6 +179,12 @@ class Generator:
         >>> bool((x >= -2).all() and (x < 2).all())
         True
         """
+        # a repeat of the last call's kind: its parameters, bit-equal floats, were checked
+        if out is not None and region is None:
+            done = _core.draw_whole(self, _fill.UNIFORM, size, dtype, out, (low, high, 0.0, 0.0),
+                                    threads)
+            if done is not None:
+                return done
         low = finite_float(_scalar(low, "low"), "low")
         high = finite_float(_scalar(high, "high"), "high")
         if not low < high:
@@ -198,8 +204,12 @@ class Generator:
         >>> Generator(1).standard_normal(4).shape
         (4,)
         """
-        return self._draw(_fill.NORMAL, size, dtype, out, (0.0, 1.0, 0.0, 0.0),
-                          region, threads, "standard_normal")
+        if out is not None and region is None:   # a repeat of the last call's kind
+            done = _core.draw_whole(self, _fill.NORMAL, size, dtype, out, _UNIT, threads)
+            if done is not None:
+                return done
+        return self._draw(_fill.NORMAL, size, dtype, out, _UNIT, region, threads,
+                          "standard_normal")
 
     def normal(self, loc=0.0, scale=1.0, size=None, dtype=np.float64, out=None, *,
                region=None, threads=None):
@@ -211,6 +221,12 @@ class Generator:
         >>> round(float(x.mean()), 1), round(float(x.std()), 2)
         (10.0, 0.5)
         """
+        # a repeat of the last call's kind: its parameters, bit-equal floats, were checked
+        if out is not None and region is None:
+            done = _core.draw_whole(self, _fill.NORMAL, size, dtype, out, (loc, scale, 0.0, 0.0),
+                                    threads)
+            if done is not None:
+                return done
         loc, scale = finite_float(_scalar(loc, "loc"), "loc"), _positive_scale(scale)
         return self._draw(_fill.NORMAL, size, dtype, out, (loc, scale, 0.0, 0.0),
                           region, threads, "normal")
@@ -229,6 +245,12 @@ class Generator:
         >>> bool((x >= 3).all() and (x <= 8).all())
         True
         """
+        # a repeat of the last call's kind: its parameters, bit-equal floats, were checked
+        if out is not None and region is None:
+            done = _core.draw_whole(self, _fill.TRUNCNORM, size, dtype, out, (loc, scale, a, b),
+                                    threads)
+            if done is not None:
+                return done
         loc, scale = finite_float(_scalar(loc, "loc"), "loc"), _positive_scale(scale)
         a, b = truncation_bounds(a, b)
         return self._draw(_fill.TRUNCNORM, size, dtype, out, (loc, scale, a, b),
