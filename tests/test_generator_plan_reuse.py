@@ -1,5 +1,6 @@
 """Generator reuses one plan per kind of call (``Plan.fill(base_block=)``) and
-fills a plain ``out`` through ``_core.fill_whole``: the values are those of
+fills a plain ``out`` through ``_core.fill_whole`` (a repeat call through
+``_core.draw_whole``, tests/test_generator_fast_path.py): the values are those of
 fresh plans at each call's block, whatever the order of kinds and whatever
 ``out`` is (docs/contract.md 2)."""
 import struct

@@ -3,7 +3,8 @@
 
 Validation is the Python layer's job (``_checks.py``); this module only
 refuses what would make C misbehave, so a mistake above cannot crash the
-interpreter.
+interpreter, and tells a Generator's repeat call (``draw_whole``) from one
+the Python layer must check.
 """
 from libc.stdint cimport uint16_t, uint32_t, uint64_t, int64_t, uintptr_t, INT64_MAX, UINT64_MAX
 from libc.string cimport memcmp

@@ -111,7 +111,7 @@ class Generator:
         return (f"Generator(key=({self._key[0]:#010x}, {self._key[1]:#010x}), "
                 f"stream={self._stream}, next_block={self._next_block})")
 
-    # -- the one drawing path ------------------------------------------------
+    # -- the checked drawing path (a repeat call is _core.draw_whole's) -------
     def _draw(self, dist, size, dtype, out, params, region, threads, method):
         if dist == _fill.RAW:
             dtype = _UINT32
