@@ -2,8 +2,8 @@
  *
  * Layers, each including only those below it: core (wi_philox.h, wi_math.h,
  * wi_params.h, wi_transform.h) -> kernels (this header; wi_kernel_scalar.c,
- * wi_kernel_avx2.c, wi_kernel_avx512.c over wi_simd_common.h) -> dispatch
- * (wi_dispatch.c) -> fill (wi_fill.h, wi_fill.c). */
+ * wi_kernel_avx2.c, wi_kernel_avx512.c over wi_simd_common.h and
+ * wi_simd_loop.h) -> dispatch (wi_dispatch.c) -> fill (wi_fill.h, wi_fill.c). */
 #ifndef WI_KERNEL_H
 #define WI_KERNEL_H
 

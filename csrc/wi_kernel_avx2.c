@@ -1,10 +1,7 @@
-/* AVX2 (+F16C) block kernels. A step runs Philox on 2 x 8 blocks (one
- * block per 32-bit lane, the two groups' rounds interleaved), applies the
- * transforms of wi_simd_common.h, and transposes the words back into
- * element order; truncated normals evaluate the inverse CDF's tail
- * on gathered lanes. Compiled with per-file flags (CMakeLists.txt: -mavx2
- * -mf16c, no FMA) and only called after wi_dispatch.c has checked the CPU
- * and OS. Same bits as wi_kernel_scalar by construction (see
+/* AVX2 (+F16C) block kernels: the primitives of wi_simd_common.h and
+ * wi_simd_loop.h on 8 lanes. Compiled with per-file flags (CMakeLists.txt:
+ * -mavx2 -mf16c, no FMA) and only called after wi_dispatch.c has checked
+ * the CPU and OS. Same bits as wi_kernel_scalar by construction (see
  * wi_simd_common.h) and by tests/test_isa_paths.py. */
 #include <immintrin.h>
 #include "wi_kernel_simd.h"
@@ -18,8 +15,6 @@ typedef __m256 mf;
 typedef __m256d vd;
 typedef __m256i vq;
 typedef __m256d md;
-
-#define WI_ALWAYS_INLINE static inline __attribute__((always_inline))
 
 WI_ALWAYS_INLINE vf vf_set1(float a) { return _mm256_set1_ps(a); }
 WI_ALWAYS_INLINE vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
@@ -269,16 +264,18 @@ WI_ALWAYS_INLINE vd vd_expand_load(vd z, md m, const double *src)
     return vd_blend(m, z, _mm256_castsi256_pd(wi_expand_load32(m8, src)));
 }
 
-/* everything inlined into the kernels: constants stay in registers */
-#define WI_SIMD_INLINE WI_ALWAYS_INLINE
 #include "wi_simd_common.h"
 
-/* ---- Philox4x32-10 on 8 blocks ------------------------------------------ */
-#define WI_LANES 8
+/* ---- primitives for wi_simd_loop.h -------------------------------------- */
+
+/* 16 registers: key words stay scalars, broadcast when used. */
+typedef uint32_t wi_vkey;
+WI_ALWAYS_INLINE wi_vkey wi_vkey_make(uint32_t u) { return u; }
+WI_ALWAYS_INLINE vi wi_vkey_get(wi_vkey k) { return _mm256_set1_epi32((int)k); }
 
 /* hi and lo words of m * x in every 32-bit lane (even lanes in place, odd
  * lanes shifted down, products put back in place). */
-WI_ALWAYS_INLINE void wi_mulhilo8(vi x, vi m, vi *hi, vi *lo)
+WI_ALWAYS_INLINE void vi_mulhilo(vi x, vi m, vi *hi, vi *lo)
 {
     vi even = _mm256_mul_epu32(x, m);
     vi odd = _mm256_mul_epu32(_mm256_srli_epi64(x, 32), m);
@@ -286,62 +283,25 @@ WI_ALWAYS_INLINE void wi_mulhilo8(vi x, vi m, vi *hi, vi *lo)
     *lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xaa);
 }
 
-typedef struct {
-    uint32_t k0[10], k1[10];   /* round keys */
-    uint32_t s0, s1;           /* stream words (counter words 2 and 3) */
-} wi_philox_keys;
+WI_ALWAYS_INLINE vi vi_xor3(vi a, vi b, vi c) { return _mm256_xor_si256(_mm256_xor_si256(a, b), c); }
 
-static inline wi_philox_keys wi_philox_keys_make(const wi_params *p)
+/* unsigned carry of b + lane: signed compare of sign-flipped words */
+WI_ALWAYS_INLINE void wi_v_counter(uint64_t b, vi *c0, vi *c1)
 {
-    wi_philox_keys k;
-    wi_key key = p->key;
-    for (int r = 0; r < 10; r++) {
-        if (r > 0) key = wi_philox_bumpkey(key);
-        k.k0[r] = key.v[0];
-        k.k1[r] = key.v[1];
-    }
-    k.s0 = (uint32_t)p->stream;
-    k.s1 = (uint32_t)(p->stream >> 32);
-    return k;
-}
-
-/* Words of ng groups of 8 blocks from block b: w[4g + j], lane l = word j
- * of block b + 8g + l, as wi_stream_block; the groups' rounds interleaved. */
-WI_ALWAYS_INLINE void wi_philox8(const wi_philox_keys *k, uint64_t b, vi *w, const int ng)
-{
-    const vi m0 = _mm256_set1_epi32((int)WI_PHILOX_M0), m1 = _mm256_set1_epi32((int)WI_PHILOX_M1);
     const vi sign = _mm256_set1_epi32((int)UINT32_C(0x80000000));
-    vi c0[2], c1[2], c2[2], c3[2];
-#pragma GCC unroll 2
-    for (int g = 0; g < ng; g++) {
-        uint64_t bg = b + 8 * (uint64_t)g;
-        vi blo = _mm256_set1_epi32((int)(uint32_t)bg);
-        c0[g] = _mm256_add_epi32(blo, _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-        vi carry = _mm256_cmpgt_epi32(_mm256_xor_si256(blo, sign), _mm256_xor_si256(c0[g], sign));
-        c1[g] = _mm256_sub_epi32(_mm256_set1_epi32((int)(uint32_t)(bg >> 32)), carry);
-        c2[g] = _mm256_set1_epi32((int)k->s0);
-        c3[g] = _mm256_set1_epi32((int)k->s1);
-    }
-#pragma GCC unroll 10
-    for (int r = 0; r < 10; r++) {
-#pragma GCC unroll 2
-        for (int g = 0; g < ng; g++) {
-            vi hi0, lo0, hi1, lo1;
-            wi_mulhilo8(c0[g], m0, &hi0, &lo0);
-            wi_mulhilo8(c2[g], m1, &hi1, &lo1);
-            c0[g] = _mm256_xor_si256(_mm256_xor_si256(hi1, c1[g]), _mm256_set1_epi32((int)k->k0[r]));
-            c2[g] = _mm256_xor_si256(_mm256_xor_si256(hi0, c3[g]), _mm256_set1_epi32((int)k->k1[r]));
-            c1[g] = lo1;
-            c3[g] = lo0;
-        }
-    }
-#pragma GCC unroll 2
-    for (int g = 0; g < ng; g++) {
-        w[4 * g] = c0[g]; w[4 * g + 1] = c1[g]; w[4 * g + 2] = c2[g]; w[4 * g + 3] = c3[g];
-    }
+    vi blo = _mm256_set1_epi32((int)(uint32_t)b);
+    *c0 = _mm256_add_epi32(blo, _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    vi carry = _mm256_cmpgt_epi32(_mm256_xor_si256(blo, sign), _mm256_xor_si256(*c0, sign));
+    *c1 = _mm256_sub_epi32(_mm256_set1_epi32((int)(uint32_t)(b >> 32)), carry);
 }
 
-/* ---- element order ------------------------------------------------------ */
+WI_ALWAYS_INLINE void wi_v_pairs(const vi w[4], vq x[4])
+{
+    x[0] = _mm256_unpacklo_epi32(w[0], w[1]);
+    x[1] = _mm256_unpacklo_epi32(w[2], w[3]);
+    x[2] = _mm256_unpackhi_epi32(w[0], w[1]);
+    x[3] = _mm256_unpackhi_epi32(w[2], w[3]);
+}
 
 /* x[j] holds word j of blocks 0..7 -> 32 elements 4b + j in order. */
 WI_ALWAYS_INLINE void wi_transpose4x8(const vi x[4], vi o[4])
@@ -388,138 +348,23 @@ WI_ALWAYS_INLINE void wi_store_f32(void *out, const vf v[4], int kind)
     }
 }
 
-/* y0[.], y1[.]: elements 2b, 2b + 1 for blocks b = {0,1,4,5} (a) and
- * {2,3,6,7} (b), as the 64-bit splits below produce. */
-WI_ALWAYS_INLINE void wi_store_f64(void *out, vd ya0, vd ya1, vd yb0, vd yb1)
+/* y[0], y[1]: elements 2b, 2b + 1 for blocks b = {0,1,4,5}; y[2], y[3] for
+ * {2,3,6,7}, as wi_v_pairs splits them. */
+WI_ALWAYS_INLINE void wi_store_f64(void *out, const vd y[4])
 {
-    vd x0 = _mm256_unpacklo_pd(ya0, ya1), x1 = _mm256_unpackhi_pd(ya0, ya1);
-    vd x2 = _mm256_unpacklo_pd(yb0, yb1), x3 = _mm256_unpackhi_pd(yb0, yb1);
+    vd x0 = _mm256_unpacklo_pd(y[0], y[1]), x1 = _mm256_unpackhi_pd(y[0], y[1]);
+    vd x2 = _mm256_unpacklo_pd(y[2], y[3]), x3 = _mm256_unpackhi_pd(y[2], y[3]);
     _mm256_storeu_pd((double *)out + 0, _mm256_permute2f128_pd(x0, x1, 0x20));
     _mm256_storeu_pd((double *)out + 4, _mm256_permute2f128_pd(x2, x3, 0x20));
     _mm256_storeu_pd((double *)out + 8, _mm256_permute2f128_pd(x0, x1, 0x31));
     _mm256_storeu_pd((double *)out + 12, _mm256_permute2f128_pd(x2, x3, 0x31));
 }
 
-/* ---- the kernels -------------------------------------------------------- */
+#include "wi_simd_loop.h"
 
-/* ng groups of 8 blocks (words w[4g + j]) -> 32 ng elements at dst. */
-WI_ALWAYS_INLINE void wi_avx2_groups(const wi_vconsts_f32 *kf, const wi_vconsts_f64 *kd,
-                                     const vi *w, int ng, char *dst, const int dist, const int kind)
-{
-    const size_t group_bytes = 8 * (kind == WI_OUT_F64 ? 16 : 4 * wi_itemsize(kind));
-    if (dist == WI_DIST_TRUNCNORM && kind != WI_OUT_F64 && kind != WI_OUT_U32) {
-        vf v[8];
-        wi_v_tn_f32_gathered(kf, w, 4 * ng, v);   /* the tails of both groups together */
-        for (int g = 0; g < ng; g++) wi_store_f32(dst + g * group_bytes, v + 4 * g, kind);
-        return;
-    }
-    if (dist == WI_DIST_TRUNCNORM && kind == WI_OUT_F64) {
-        vq x[8];
-        vd y[8];
-        for (int g = 0; g < ng; g++) {
-            /* x0 = (w1 << 32) | w0 and x1 = (w3 << 32) | w2 of each block */
-            const vi *wg = w + 4 * g;
-            x[4 * g] = _mm256_unpacklo_epi32(wg[0], wg[1]);
-            x[4 * g + 1] = _mm256_unpacklo_epi32(wg[2], wg[3]);
-            x[4 * g + 2] = _mm256_unpackhi_epi32(wg[0], wg[1]);
-            x[4 * g + 3] = _mm256_unpackhi_epi32(wg[2], wg[3]);
-        }
-        wi_v_tn_f64_gathered(kd, x, 4 * ng, y);
-        for (int g = 0; g < ng; g++)
-            wi_store_f64(dst + g * group_bytes, y[4 * g], y[4 * g + 1], y[4 * g + 2], y[4 * g + 3]);
-        return;
-    }
-#pragma GCC unroll 2
-    for (int g = 0; g < ng; g++) {
-        const vi *x = w + 4 * g;
-        char *o = dst + g * group_bytes;
-        if (kind == WI_OUT_U32) {
-            wi_store_u32(o, x);
-        } else if (kind == WI_OUT_F64) {
-            /* x0 = (w1 << 32) | w0 and x1 = (w3 << 32) | w2 of each block */
-            vq x0a = _mm256_unpacklo_epi32(x[0], x[1]), x0b = _mm256_unpackhi_epi32(x[0], x[1]);
-            vq x1a = _mm256_unpacklo_epi32(x[2], x[3]), x1b = _mm256_unpackhi_epi32(x[2], x[3]);
-            vd ya0, ya1, yb0, yb1;
-            if (dist == WI_DIST_UNIFORM) {
-                ya0 = wi_v_uniform_f64(kd, x0a); ya1 = wi_v_uniform_f64(kd, x1a);
-                yb0 = wi_v_uniform_f64(kd, x0b); yb1 = wi_v_uniform_f64(kd, x1b);
-            } else if (dist == WI_DIST_NORMAL) {
-                wi_v_normal_f64(kd, x0a, x1a, &ya0, &ya1);
-                wi_v_normal_f64(kd, x0b, x1b, &yb0, &yb1);
-            } else {
-                ya0 = wi_v_truncnorm_f64(kd, x0a); ya1 = wi_v_truncnorm_f64(kd, x1a);
-                yb0 = wi_v_truncnorm_f64(kd, x0b); yb1 = wi_v_truncnorm_f64(kd, x1b);
-            }
-            wi_store_f64(o, ya0, ya1, yb0, yb1);
-        } else {
-            vf v[4];
-            if (dist == WI_DIST_UNIFORM) {
-                for (int j = 0; j < 4; j++) v[j] = wi_v_uniform_f32(kf, x[j]);
-            } else if (dist == WI_DIST_NORMAL) {
-                wi_v_normal_f32(kf, x[0], x[1], &v[0], &v[1]);
-                wi_v_normal_f32(kf, x[2], x[3], &v[2], &v[3]);
-            } else {
-                for (int j = 0; j < 4; j++) v[j] = wi_v_truncnorm_f32(kf, x[j]);
-            }
-            wi_store_f32(o, v, kind);
-        }
-    }
-}
-
-WI_ALWAYS_INLINE void wi_avx2_run(const wi_params *p, uint64_t block0, size_t nblocks,
-                                  void *out, const int dist, const int kind)
-{
-    const wi_philox_keys keys = wi_philox_keys_make(p);
-    const size_t block_bytes = kind == WI_OUT_F64 ? 16 : 4 * wi_itemsize(kind);
-    wi_vconsts_f32 kf;
-    wi_vconsts_f64 kd;
-    if (kind == WI_OUT_F64) kd = wi_vconsts_f64_make(&p->c);
-    else if (kind != WI_OUT_U32) kf = wi_vconsts_f32_make(&p->c);
-    char *dst = (char *)out;
-    size_t i = 0;
-    for (; i + 2 * WI_LANES <= nblocks; i += 2 * WI_LANES) {
-        vi w[8];
-        wi_philox8(&keys, block0 + i, w, 2);
-        wi_avx2_groups(&kf, &kd, w, 2, dst + i * block_bytes, dist, kind);
-    }
-    if (i + WI_LANES <= nblocks) {
-        vi w[4];
-        wi_philox8(&keys, block0 + i, w, 1);
-        wi_avx2_groups(&kf, &kd, w, 1, dst + i * block_bytes, dist, kind);
-        i += WI_LANES;
-    }
-    if (i < nblocks) wi_kernel_scalar(p, block0 + i, nblocks - i, dst + i * block_bytes);
-}
-
-#define WI_DEFINE_KERNEL(name, dist, kind) \
-    static void name(const wi_params *p, uint64_t block0, size_t nblocks, void *out) \
-    { wi_avx2_run(p, block0, nblocks, out, dist, kind); }
-
-WI_DEFINE_KERNEL(wi_avx2_raw, WI_DIST_RAW, WI_OUT_U32)
-WI_DEFINE_KERNEL(wi_avx2_uniform_f32, WI_DIST_UNIFORM, WI_OUT_F32)
-WI_DEFINE_KERNEL(wi_avx2_uniform_f64, WI_DIST_UNIFORM, WI_OUT_F64)
-WI_DEFINE_KERNEL(wi_avx2_uniform_f16, WI_DIST_UNIFORM, WI_OUT_F16)
-WI_DEFINE_KERNEL(wi_avx2_uniform_bf16, WI_DIST_UNIFORM, WI_OUT_BF16)
-WI_DEFINE_KERNEL(wi_avx2_normal_f32, WI_DIST_NORMAL, WI_OUT_F32)
-WI_DEFINE_KERNEL(wi_avx2_normal_f64, WI_DIST_NORMAL, WI_OUT_F64)
-WI_DEFINE_KERNEL(wi_avx2_normal_f16, WI_DIST_NORMAL, WI_OUT_F16)
-WI_DEFINE_KERNEL(wi_avx2_normal_bf16, WI_DIST_NORMAL, WI_OUT_BF16)
-WI_DEFINE_KERNEL(wi_avx2_truncnorm_f32, WI_DIST_TRUNCNORM, WI_OUT_F32)
-WI_DEFINE_KERNEL(wi_avx2_truncnorm_f64, WI_DIST_TRUNCNORM, WI_OUT_F64)
-WI_DEFINE_KERNEL(wi_avx2_truncnorm_f16, WI_DIST_TRUNCNORM, WI_OUT_F16)
-WI_DEFINE_KERNEL(wi_avx2_truncnorm_bf16, WI_DIST_TRUNCNORM, WI_OUT_BF16)
-
-/* Indexed [dist - WI_DIST_UNIFORM][out] for out in F32, F64, F16, BF16. */
-static const wi_block_kernel wi_avx2_table[3][4] = {
-    {wi_avx2_uniform_f32, wi_avx2_uniform_f64, wi_avx2_uniform_f16, wi_avx2_uniform_bf16},
-    {wi_avx2_normal_f32, wi_avx2_normal_f64, wi_avx2_normal_f16, wi_avx2_normal_bf16},
-    {wi_avx2_truncnorm_f32, wi_avx2_truncnorm_f64, wi_avx2_truncnorm_f16, wi_avx2_truncnorm_bf16},
-};
+WI_DEFINE_KERNELS(wi_avx2)
 
 wi_block_kernel wi_kernel_avx2_for(const wi_params *p)
 {
-    if (p->dist == WI_DIST_RAW) return p->out == WI_OUT_U32 ? wi_avx2_raw : wi_kernel_scalar;
-    if (p->dist < WI_DIST_UNIFORM || p->dist > WI_DIST_TRUNCNORM) return wi_kernel_scalar;
-    if (p->out < WI_OUT_F32 || p->out > WI_OUT_BF16) return wi_kernel_scalar;
-    return wi_avx2_table[p->dist - WI_DIST_UNIFORM][p->out];
+    return wi_v_kernel_for(p, wi_avx2_raw, wi_avx2_table);
 }

@@ -1,11 +1,9 @@
-/* AVX-512 (F, BW, DQ, VL) block kernels. A step runs Philox on 2 x 16
- * blocks (one block per 32-bit lane, the two groups' rounds interleaved),
- * applies the transforms of wi_simd_common.h, and transposes the words back
- * into element order; truncated normals evaluate the inverse CDF's tail on
- * gathered lanes (wi_simd_common.h). Compiled with per-file flags
- * (CMakeLists.txt) and only called after wi_dispatch.c has checked the CPU
- * and OS. Same bits as wi_kernel_scalar by construction (see
- * wi_simd_common.h) and by tests/test_isa_paths.py. */
+/* AVX-512 (F, BW, DQ, VL) block kernels: the primitives of wi_simd_common.h
+ * and wi_simd_loop.h on 16 lanes, and two kinds of this file only: bfloat16
+ * by AVX512_BF16's vcvtne2ps2bf16, float32 by streaming stores. Compiled
+ * with per-file flags (CMakeLists.txt) and only called after wi_dispatch.c
+ * has checked the CPU and OS. Same bits as wi_kernel_scalar by construction
+ * (see wi_simd_common.h) and by tests/test_isa_paths.py. */
 #include <immintrin.h>
 #include "wi_kernel_simd.h"
 
@@ -16,8 +14,6 @@ typedef __mmask16 mf;
 typedef __m512d vd;
 typedef __m512i vq;
 typedef __mmask8 md;
-
-#define WI_ALWAYS_INLINE static inline __attribute__((always_inline))
 
 WI_ALWAYS_INLINE vf vf_set1(float a) { return _mm512_set1_ps(a); }
 WI_ALWAYS_INLINE vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
@@ -115,18 +111,20 @@ WI_ALWAYS_INLINE vd vd_expand_load(vd z, md m, const double *src)
     return _mm512_mask_expand_pd(z, m, _mm512_loadu_pd(src));
 }
 
-/* everything inlined into the kernels: constants stay in registers */
-#define WI_SIMD_INLINE WI_ALWAYS_INLINE
 #include "wi_simd_common.h"
 
-/* ---- Philox4x32-10 on 16 blocks ----------------------------------------- */
-#define WI_LANES 16
+/* ---- primitives for wi_simd_loop.h -------------------------------------- */
+
+/* 32 registers: key words kept broadcast (memory operands of vpternlogd). */
+typedef vi wi_vkey;
+WI_ALWAYS_INLINE wi_vkey wi_vkey_make(uint32_t u) { return _mm512_set1_epi32((int)u); }
+WI_ALWAYS_INLINE vi wi_vkey_get(wi_vkey k) { return k; }
 
 /* hi and lo words of m * x in every 32-bit lane: the high words from the
  * 64-bit products of even lanes (in place) and odd lanes (shifted down),
  * put back in place; the low words from a plain 32-bit multiply (cheaper
  * here than a second merge, which costs a register copy). */
-WI_ALWAYS_INLINE void wi_mulhilo16(vi x, vi m, vi *hi, vi *lo)
+WI_ALWAYS_INLINE void vi_mulhilo(vi x, vi m, vi *hi, vi *lo)
 {
     vi even = _mm512_mul_epu32(x, m);
     vi odd = _mm512_mul_epu32(_mm512_srli_epi64(x, 32), m);
@@ -134,62 +132,24 @@ WI_ALWAYS_INLINE void wi_mulhilo16(vi x, vi m, vi *hi, vi *lo)
     *lo = _mm512_mullo_epi32(x, m);
 }
 
-typedef struct {
-    vi k0[10], k1[10];   /* round keys, broadcast */
-    vi s0, s1;           /* stream words (counter words 2 and 3), broadcast */
-} wi_philox_keys;
+WI_ALWAYS_INLINE vi vi_xor3(vi a, vi b, vi c) { return _mm512_ternarylogic_epi32(a, b, c, 0x96); }
 
-static inline void wi_philox_keys_make(const wi_params *p, wi_philox_keys *k)
+WI_ALWAYS_INLINE void wi_v_counter(uint64_t b, vi *c0, vi *c1)
 {
-    wi_key key = p->key;
-    for (int r = 0; r < 10; r++) {
-        if (r > 0) key = wi_philox_bumpkey(key);
-        k->k0[r] = _mm512_set1_epi32((int)key.v[0]);
-        k->k1[r] = _mm512_set1_epi32((int)key.v[1]);
-    }
-    k->s0 = _mm512_set1_epi32((int)(uint32_t)p->stream);
-    k->s1 = _mm512_set1_epi32((int)(uint32_t)(p->stream >> 32));
-}
-
-/* Words of ng groups of 16 blocks from block b: w[4g + j], lane l = word j
- * of block b + 16g + l, as wi_stream_block. The groups' rounds are
- * interleaved: one group's dependency chain alone leaves the multipliers
- * idle. */
-WI_ALWAYS_INLINE void wi_philox16(const wi_philox_keys *k, uint64_t b, vi *w, const int ng)
-{
-    const vi m0 = _mm512_set1_epi32((int)WI_PHILOX_M0), m1 = _mm512_set1_epi32((int)WI_PHILOX_M1);
     const vi iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    vi c0[2], c1[2], c2[2], c3[2];
-#pragma GCC unroll 2
-    for (int g = 0; g < ng; g++) {
-        uint64_t bg = b + 16 * (uint64_t)g;
-        vi blo = _mm512_set1_epi32((int)(uint32_t)bg);
-        c0[g] = _mm512_add_epi32(blo, iota);
-        c1[g] = _mm512_set1_epi32((int)(uint32_t)(bg >> 32));
-        c1[g] = _mm512_mask_add_epi32(c1[g], _mm512_cmplt_epu32_mask(c0[g], blo), c1[g], _mm512_set1_epi32(1));
-        c2[g] = k->s0;
-        c3[g] = k->s1;
-    }
-#pragma GCC unroll 10
-    for (int r = 0; r < 10; r++) {
-#pragma GCC unroll 2
-        for (int g = 0; g < ng; g++) {
-            vi hi0, lo0, hi1, lo1;
-            wi_mulhilo16(c0[g], m0, &hi0, &lo0);
-            wi_mulhilo16(c2[g], m1, &hi1, &lo1);
-            c0[g] = _mm512_ternarylogic_epi32(hi1, c1[g], k->k0[r], 0x96);
-            c2[g] = _mm512_ternarylogic_epi32(hi0, c3[g], k->k1[r], 0x96);
-            c1[g] = lo1;
-            c3[g] = lo0;
-        }
-    }
-#pragma GCC unroll 2
-    for (int g = 0; g < ng; g++) {
-        w[4 * g] = c0[g]; w[4 * g + 1] = c1[g]; w[4 * g + 2] = c2[g]; w[4 * g + 3] = c3[g];
-    }
+    vi blo = _mm512_set1_epi32((int)(uint32_t)b);
+    *c0 = _mm512_add_epi32(blo, iota);
+    *c1 = _mm512_set1_epi32((int)(uint32_t)(b >> 32));
+    *c1 = _mm512_mask_add_epi32(*c1, _mm512_cmplt_epu32_mask(*c0, blo), *c1, _mm512_set1_epi32(1));
 }
 
-/* ---- element order ------------------------------------------------------ */
+WI_ALWAYS_INLINE void wi_v_pairs(const vi w[4], vq x[4])
+{
+    x[0] = _mm512_unpacklo_epi32(w[0], w[1]);
+    x[1] = _mm512_unpacklo_epi32(w[2], w[3]);
+    x[2] = _mm512_unpackhi_epi32(w[0], w[1]);
+    x[3] = _mm512_unpackhi_epi32(w[2], w[3]);
+}
 
 /* x[j] holds word j of blocks 0..15 -> 64 elements 4b + j in order, in two
  * rounds of two-source permutes (8 instead of 16 unpacks and shuffles). */
@@ -218,19 +178,13 @@ WI_ALWAYS_INLINE void wi_store_u32(void *out, const vi x[4])
     for (int j = 0; j < 4; j++) _mm512_storeu_si512((char *)out + 64 * j, o[j]);
 }
 
-/* The bf16 output type narrowed by AVX512_BF16's vcvtne2ps2bf16: an internal
- * kind of this file (wi_kind_out maps it back), chosen by the dispatcher only
- * when the CPU has AVX512_BF16. */
-#define WI_KIND_BF16_NE 16
+/* bfloat16 narrowed by AVX512_BF16's vcvtne2ps2bf16, chosen by the
+ * dispatcher only when the CPU has it. */
+#define WI_KIND_BF16_NE WI_KIND_VARIANT(WI_OUT_BF16, 1)
 
 /* float32 written with non-temporal stores (64-byte aligned output only):
  * the streaming kernels of large fills (wi_fill.c). */
-#define WI_KIND_F32_NT 17
-
-WI_ALWAYS_INLINE int wi_kind_out(int kind)
-{
-    return kind == WI_KIND_BF16_NE ? WI_OUT_BF16 : kind == WI_KIND_F32_NT ? WI_OUT_F32 : kind;
-}
+#define WI_KIND_F32_NT WI_KIND_VARIANT(WI_OUT_F32, 2)
 
 #if !defined(SIMDE_VERSION)
 /* vcvtne2ps2bf16: lo's 16 lanes into the low half, hi's into the high half,
@@ -286,15 +240,15 @@ WI_ALWAYS_INLINE void wi_store_f32(void *out, const vf v[4], int kind)
     }
 }
 
-/* y0[.], y1[.]: elements 2b, 2b + 1 for blocks b = {0,1,4,5,8,9,12,13} (a)
- * and {2,3,6,7,10,11,14,15} (b), as the 64-bit splits below produce. */
-WI_ALWAYS_INLINE void wi_store_f64(void *out, vd ya0, vd ya1, vd yb0, vd yb1)
+/* y[0], y[1]: elements 2b, 2b + 1 for blocks b = {0,1,4,5,8,9,12,13}; y[2],
+ * y[3] for {2,3,6,7,10,11,14,15}, as wi_v_pairs splits them. */
+WI_ALWAYS_INLINE void wi_store_f64(void *out, const vd y[4])
 {
     vi x[4];
-    x[0] = _mm512_castpd_si512(_mm512_unpacklo_pd(ya0, ya1));
-    x[1] = _mm512_castpd_si512(_mm512_unpackhi_pd(ya0, ya1));
-    x[2] = _mm512_castpd_si512(_mm512_unpacklo_pd(yb0, yb1));
-    x[3] = _mm512_castpd_si512(_mm512_unpackhi_pd(yb0, yb1));
+    x[0] = _mm512_castpd_si512(_mm512_unpacklo_pd(y[0], y[1]));
+    x[1] = _mm512_castpd_si512(_mm512_unpackhi_pd(y[0], y[1]));
+    x[2] = _mm512_castpd_si512(_mm512_unpacklo_pd(y[2], y[3]));
+    x[3] = _mm512_castpd_si512(_mm512_unpackhi_pd(y[2], y[3]));
     vi a0 = _mm512_shuffle_i32x4(x[0], x[1], 0x44), a1 = _mm512_shuffle_i32x4(x[0], x[1], 0xee);
     vi a2 = _mm512_shuffle_i32x4(x[2], x[3], 0x44), a3 = _mm512_shuffle_i32x4(x[2], x[3], 0xee);
     _mm512_storeu_si512((char *)out + 0, _mm512_shuffle_i32x4(a0, a2, 0x88));
@@ -303,155 +257,28 @@ WI_ALWAYS_INLINE void wi_store_f64(void *out, vd ya0, vd ya1, vd yb0, vd yb1)
     _mm512_storeu_si512((char *)out + 192, _mm512_shuffle_i32x4(a1, a3, 0xdd));
 }
 
-/* ---- the kernels -------------------------------------------------------- */
+#include "wi_simd_loop.h"
 
-/* ng groups of 16 blocks (words w[4g + j]) -> 64 ng elements at dst. */
-WI_ALWAYS_INLINE void wi_avx512_groups(const wi_params *p, const wi_vconsts_f32 *kf,
-                                       const wi_vconsts_f64 *kd, const vi *w, int ng,
-                                       char *dst, const int dist, const int kind)
-{
-    const size_t group_bytes = 16 * (kind == WI_OUT_F64 ? 16 : 4 * wi_itemsize(wi_kind_out(kind)));
-    (void)p;
-    if (dist == WI_DIST_TRUNCNORM && kind == WI_OUT_F64) {
-        vq x[8];
-        vd y[8];
-#pragma GCC unroll 2
-        for (int g = 0; g < ng; g++) {
-            const vi *wg = w + 4 * g;
-            /* x0 = (w1 << 32) | w0 and x1 = (w3 << 32) | w2 of each block */
-            x[4 * g + 0] = _mm512_unpacklo_epi32(wg[0], wg[1]);
-            x[4 * g + 1] = _mm512_unpacklo_epi32(wg[2], wg[3]);
-            x[4 * g + 2] = _mm512_unpackhi_epi32(wg[0], wg[1]);
-            x[4 * g + 3] = _mm512_unpackhi_epi32(wg[2], wg[3]);
-        }
-        wi_v_tn_f64_gathered(kd, x, 4 * ng, y);
-#pragma GCC unroll 2
-        for (int g = 0; g < ng; g++)
-            wi_store_f64(dst + g * group_bytes, y[4 * g], y[4 * g + 1], y[4 * g + 2], y[4 * g + 3]);
-        return;
-    }
-    if (dist == WI_DIST_TRUNCNORM) {
-        vf v[8];
-        wi_v_tn_f32_gathered(kf, w, 4 * ng, v);
-#pragma GCC unroll 2
-        for (int g = 0; g < ng; g++) wi_store_f32(dst + g * group_bytes, v + 4 * g, kind);
-        return;
-    }
-#pragma GCC unroll 2
-    for (int g = 0; g < ng; g++) {
-        const vi *x = w + 4 * g;
-        char *o = dst + g * group_bytes;
-        if (kind == WI_OUT_U32) {
-            wi_store_u32(o, x);
-        } else if (kind == WI_OUT_F64) {
-            /* x0 = (w1 << 32) | w0 and x1 = (w3 << 32) | w2 of each block */
-            vq x0a = _mm512_unpacklo_epi32(x[0], x[1]), x0b = _mm512_unpackhi_epi32(x[0], x[1]);
-            vq x1a = _mm512_unpacklo_epi32(x[2], x[3]), x1b = _mm512_unpackhi_epi32(x[2], x[3]);
-            vd ya0, ya1, yb0, yb1;
-            if (dist == WI_DIST_UNIFORM) {
-                ya0 = wi_v_uniform_f64(kd, x0a); ya1 = wi_v_uniform_f64(kd, x1a);
-                yb0 = wi_v_uniform_f64(kd, x0b); yb1 = wi_v_uniform_f64(kd, x1b);
-            } else if (dist == WI_DIST_NORMAL) {
-                wi_v_normal_f64(kd, x0a, x1a, &ya0, &ya1);
-                wi_v_normal_f64(kd, x0b, x1b, &yb0, &yb1);
-            } else {
-                ya0 = wi_v_truncnorm_f64(kd, x0a); ya1 = wi_v_truncnorm_f64(kd, x1a);
-                yb0 = wi_v_truncnorm_f64(kd, x0b); yb1 = wi_v_truncnorm_f64(kd, x1b);
-            }
-            wi_store_f64(o, ya0, ya1, yb0, yb1);
-        } else {
-            vf v[4];
-            if (dist == WI_DIST_UNIFORM) {
-                for (int j = 0; j < 4; j++) v[j] = wi_v_uniform_f32(kf, x[j]);
-            } else if (dist == WI_DIST_NORMAL) {
-                wi_v_normal_f32(kf, x[0], x[1], &v[0], &v[1]);
-                wi_v_normal_f32(kf, x[2], x[3], &v[2], &v[3]);
-            } else {
-                for (int j = 0; j < 4; j++) v[j] = wi_v_truncnorm_f32(kf, x[j]);
-            }
-            wi_store_f32(o, v, kind);
-        }
-    }
-}
-
-WI_ALWAYS_INLINE void wi_avx512_run(const wi_params *p, uint64_t block0, size_t nblocks,
-                                    void *out, const int dist, const int kind)
-{
-    wi_philox_keys keys;
-    wi_philox_keys_make(p, &keys);
-    const size_t block_bytes = kind == WI_OUT_F64 ? 16 : 4 * wi_itemsize(wi_kind_out(kind));
-    wi_vconsts_f32 kf;
-    wi_vconsts_f64 kd;
-    if (kind == WI_OUT_F64) kd = wi_vconsts_f64_make(&p->c);
-    else if (kind != WI_OUT_U32) kf = wi_vconsts_f32_make(&p->c);
-    char *dst = (char *)out;
-    size_t i = 0;
-    for (; i + 2 * WI_LANES <= nblocks; i += 2 * WI_LANES) {
-        vi w[8];
-        wi_philox16(&keys, block0 + i, w, 2);
-        wi_avx512_groups(p, &kf, &kd, w, 2, dst + i * block_bytes, dist, kind);
-    }
-    if (i + WI_LANES <= nblocks) {
-        vi w[4];
-        wi_philox16(&keys, block0 + i, w, 1);
-        wi_avx512_groups(p, &kf, &kd, w, 1, dst + i * block_bytes, dist, kind);
-        i += WI_LANES;
-    }
-    if (i < nblocks) wi_kernel_scalar(p, block0 + i, nblocks - i, dst + i * block_bytes);
-}
-
-#define WI_DEFINE_KERNEL(name, dist, kind) \
-    static void name(const wi_params *p, uint64_t block0, size_t nblocks, void *out) \
-    { wi_avx512_run(p, block0, nblocks, out, dist, kind); }
-
-WI_DEFINE_KERNEL(wi_avx512_raw, WI_DIST_RAW, WI_OUT_U32)
-WI_DEFINE_KERNEL(wi_avx512_uniform_f32, WI_DIST_UNIFORM, WI_OUT_F32)
-WI_DEFINE_KERNEL(wi_avx512_uniform_f64, WI_DIST_UNIFORM, WI_OUT_F64)
-WI_DEFINE_KERNEL(wi_avx512_uniform_f16, WI_DIST_UNIFORM, WI_OUT_F16)
-WI_DEFINE_KERNEL(wi_avx512_uniform_bf16, WI_DIST_UNIFORM, WI_OUT_BF16)
-WI_DEFINE_KERNEL(wi_avx512_normal_f32, WI_DIST_NORMAL, WI_OUT_F32)
-WI_DEFINE_KERNEL(wi_avx512_normal_f64, WI_DIST_NORMAL, WI_OUT_F64)
-WI_DEFINE_KERNEL(wi_avx512_normal_f16, WI_DIST_NORMAL, WI_OUT_F16)
-WI_DEFINE_KERNEL(wi_avx512_normal_bf16, WI_DIST_NORMAL, WI_OUT_BF16)
-WI_DEFINE_KERNEL(wi_avx512_truncnorm_f32, WI_DIST_TRUNCNORM, WI_OUT_F32)
-WI_DEFINE_KERNEL(wi_avx512_truncnorm_f64, WI_DIST_TRUNCNORM, WI_OUT_F64)
-WI_DEFINE_KERNEL(wi_avx512_truncnorm_f16, WI_DIST_TRUNCNORM, WI_OUT_F16)
-WI_DEFINE_KERNEL(wi_avx512_truncnorm_bf16, WI_DIST_TRUNCNORM, WI_OUT_BF16)
-WI_DEFINE_KERNEL(wi_avx512nt_uniform_f32, WI_DIST_UNIFORM, WI_KIND_F32_NT)
-WI_DEFINE_KERNEL(wi_avx512nt_normal_f32, WI_DIST_NORMAL, WI_KIND_F32_NT)
-WI_DEFINE_KERNEL(wi_avx512nt_truncnorm_f32, WI_DIST_TRUNCNORM, WI_KIND_F32_NT)
+WI_DEFINE_KERNELS(wi_avx512)
+WI_DEFINE_KIND_KERNELS(wi_avx512nt_f32, WI_KIND_F32_NT)
 #if !defined(SIMDE_VERSION)
-WI_DEFINE_KERNEL(wi_avx512bf16_uniform_bf16, WI_DIST_UNIFORM, WI_KIND_BF16_NE)
-WI_DEFINE_KERNEL(wi_avx512bf16_normal_bf16, WI_DIST_NORMAL, WI_KIND_BF16_NE)
-WI_DEFINE_KERNEL(wi_avx512bf16_truncnorm_bf16, WI_DIST_TRUNCNORM, WI_KIND_BF16_NE)
+WI_DEFINE_KIND_KERNELS(wi_avx512bf16_bf16, WI_KIND_BF16_NE)
 #endif
-
-/* Indexed [dist - WI_DIST_UNIFORM][out] for out in F32, F64, F16, BF16. */
-static const wi_block_kernel wi_avx512_table[3][4] = {
-    {wi_avx512_uniform_f32, wi_avx512_uniform_f64, wi_avx512_uniform_f16, wi_avx512_uniform_bf16},
-    {wi_avx512_normal_f32, wi_avx512_normal_f64, wi_avx512_normal_f16, wi_avx512_normal_bf16},
-    {wi_avx512_truncnorm_f32, wi_avx512_truncnorm_f64, wi_avx512_truncnorm_f16, wi_avx512_truncnorm_bf16},
-};
 
 wi_block_kernel wi_kernel_avx512_for(const wi_params *p, int bf16)
 {
-    if (p->dist == WI_DIST_RAW) return p->out == WI_OUT_U32 ? wi_avx512_raw : wi_kernel_scalar;
-    if (p->dist < WI_DIST_UNIFORM || p->dist > WI_DIST_TRUNCNORM) return wi_kernel_scalar;
-    if (p->out < WI_OUT_F32 || p->out > WI_OUT_BF16) return wi_kernel_scalar;
 #if !defined(SIMDE_VERSION)
-    static const wi_block_kernel with_bf16[3] = {
-        wi_avx512bf16_uniform_bf16, wi_avx512bf16_normal_bf16, wi_avx512bf16_truncnorm_bf16};
-    if (bf16 && p->out == WI_OUT_BF16) return with_bf16[p->dist - WI_DIST_UNIFORM];
+    static const wi_block_kernel with_bf16[3] = WI_KIND_ROW(wi_avx512bf16_bf16);
+    if (bf16 && p->out == WI_OUT_BF16 && wi_v_dist_index(p) >= 0) return with_bf16[wi_v_dist_index(p)];
 #else
     (void)bf16;
 #endif
-    return wi_avx512_table[p->dist - WI_DIST_UNIFORM][p->out];
+    return wi_v_kernel_for(p, wi_avx512_raw, wi_avx512_table);
 }
 
 wi_block_kernel wi_kernel_avx512_nt_for(const wi_params *p)
 {
-    static const wi_block_kernel f32[3] = {
-        wi_avx512nt_uniform_f32, wi_avx512nt_normal_f32, wi_avx512nt_truncnorm_f32};
-    if (p->out != WI_OUT_F32 || p->dist < WI_DIST_UNIFORM || p->dist > WI_DIST_TRUNCNORM) return NULL;
-    return f32[p->dist - WI_DIST_UNIFORM];
+    static const wi_block_kernel f32[3] = WI_KIND_ROW(wi_avx512nt_f32);
+    if (p->out != WI_OUT_F32 || wi_v_dist_index(p) < 0) return NULL;
+    return f32[wi_v_dist_index(p)];
 }

@@ -6,6 +6,10 @@
 
 #include "wi_kernel.h"
 
+/* For the ISA files: primitives, transforms and loop inlined into each
+ * kernel, so that constants stay in registers. */
+#define WI_ALWAYS_INLINE static inline __attribute__((always_inline))
+
 wi_block_kernel wi_kernel_avx2_for(const wi_params *p);
 /* bf16 != 0: the CPU also has AVX512_BF16, whose vcvtne2ps2bf16 then
  * narrows bfloat16 outputs (same bits as the integer rounding). */

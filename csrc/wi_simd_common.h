@@ -25,14 +25,9 @@
 #ifndef WI_SIMD_COMMON_H
 #define WI_SIMD_COMMON_H
 
+#include "wi_kernel_simd.h"
 #include "wi_math.h"
 #include "wi_params.h"
-
-/* The ISA file may force inlining (needed when a vector type is a struct,
- * which the ABI would pass through memory). */
-#ifndef WI_SIMD_INLINE
-#define WI_SIMD_INLINE static inline
-#endif
 
 /* ---- float32 working precision ------------------------------------------ */
 
@@ -41,7 +36,7 @@ typedef struct {
     vf low, range, high_below, mean, std, r0, r1, pb, logpb, flip, lo, hi;
 } wi_vconsts_f32;
 
-WI_SIMD_INLINE wi_vconsts_f32 wi_vconsts_f32_make(const wi_consts *c)
+WI_ALWAYS_INLINE wi_vconsts_f32 wi_vconsts_f32_make(const wi_consts *c)
 {
     wi_vconsts_f32 k;
     k.low = vf_set1(c->f_low); k.range = vf_set1(c->f_range);
@@ -53,11 +48,11 @@ WI_SIMD_INLINE wi_vconsts_f32 wi_vconsts_f32_make(const wi_consts *c)
     return k;
 }
 
-WI_SIMD_INLINE vf vf_neg(vf x) { return vf_from_bits(vi_xor(vf_bits(x), vi_set1(UINT32_C(0x80000000)))); }
-WI_SIMD_INLINE vf vf_abs(vf x) { return vf_from_bits(vi_and(vf_bits(x), vi_set1(UINT32_C(0x7fffffff)))); }
+WI_ALWAYS_INLINE vf vf_neg(vf x) { return vf_from_bits(vi_xor(vf_bits(x), vi_set1(UINT32_C(0x80000000)))); }
+WI_ALWAYS_INLINE vf vf_abs(vf x) { return vf_from_bits(vi_and(vf_bits(x), vi_set1(UINT32_C(0x7fffffff)))); }
 
 /* wi_logf */
-WI_SIMD_INLINE vf wi_v_logf(vf x)
+WI_ALWAYS_INLINE vf wi_v_logf(vf x)
 {
     const vf one = vf_set1(1.0f);
     vi bits = vf_bits(x);
@@ -79,7 +74,7 @@ WI_SIMD_INLINE vf wi_v_logf(vf x)
 
 /* wi_sincos_turn_f32: the quadrant switch as a swap (bit 0 of n) and two
  * sign flips (s: bit 1; c: bit 0 xor bit 1). */
-WI_SIMD_INLINE void wi_v_sincos_turn_f32(vi k24, vf *s, vf *c)
+WI_ALWAYS_INLINE void wi_v_sincos_turn_f32(vi k24, vf *s, vf *c)
 {
     vi n = vi_srl(vi_add(k24, vi_set1(UINT32_C(1) << 21)), 22);
     vi r = vi_sub(k24, vi_sll(n, 22));
@@ -106,14 +101,14 @@ WI_SIMD_INLINE void wi_v_sincos_turn_f32(vi k24, vf *s, vf *c)
 }
 
 /* wi_uniform_f32 */
-WI_SIMD_INLINE vf wi_v_uniform_f32(const wi_vconsts_f32 *k, vi w)
+WI_ALWAYS_INLINE vf wi_v_uniform_f32(const wi_vconsts_f32 *k, vi w)
 {
     vf u = vf_mul(vf_cvt_i32(vi_srl(w, 8)), vf_set1(0x1p-24f));
     return vf_min(vf_add(k->low, vf_mul(u, k->range)), k->high_below);
 }
 
 /* wi_boxmuller_f32 followed by mean + std * z */
-WI_SIMD_INLINE void wi_v_normal_f32(const wi_vconsts_f32 *k, vi w_radius, vi w_angle, vf *z0, vf *z1)
+WI_ALWAYS_INLINE void wi_v_normal_f32(const wi_vconsts_f32 *k, vi w_radius, vi w_angle, vf *z0, vf *z1)
 {
     vf u = vf_mul(vf_cvt_i32(vi_add(vi_srl(w_radius, 8), vi_set1(1))), vf_set1(0x1p-24f));
     vf r = vf_sqrt(vf_mul(vf_set1(-2.0f), wi_v_logf(u)));
@@ -126,8 +121,8 @@ WI_SIMD_INLINE void wi_v_normal_f32(const wi_vconsts_f32 *k, vi w_radius, vi w_a
 /* wi_truncnorm_f32 in stages, so that a kernel may evaluate the tail on
  * gathered lanes (wi_kernel_avx512.c). Everything before the central/tail
  * branch: */
-WI_SIMD_INLINE void wi_v_tn_prefix_f32(const wi_vconsts_f32 *k, vi w, vf *t, vf *p, vf *q,
-                                      mf *lower, mf *central)
+WI_ALWAYS_INLINE void wi_v_tn_prefix_f32(const wi_vconsts_f32 *k, vi w, vf *t, vf *p, vf *q,
+                                        mf *lower, mf *central)
 {
     const vf half = vf_set1(0.5f);
     vf u = vf_mul(vf_add(vf_cvt_i32(vi_srl(w, 9)), half), vf_set1(0x1p-23f));
@@ -139,7 +134,7 @@ WI_SIMD_INLINE void wi_v_tn_prefix_f32(const wi_vconsts_f32 *k, vi w, vf *t, vf 
 }
 
 /* The argument of the tail's log: t below 1/2, else max(1 - p, 2^-126). */
-WI_SIMD_INLINE vf wi_v_tn_tail_arg_f32(vf t, vf p, mf lower)
+WI_ALWAYS_INLINE vf wi_v_tn_tail_arg_f32(vf t, vf p, mf lower)
 {
     return vf_blend(lower, vf_max(vf_sub(vf_set1(1.0f), p), vf_set1(0x1p-126f)), t);
 }
@@ -151,7 +146,7 @@ WI_SIMD_INLINE vf wi_v_tn_tail_arg_f32(vf t, vf p, mf lower)
 #define WI_V_HORNER4(c, r) vf_add(vf_mul(WI_V_HORNER3(c, r), (r)), vf_set1((c)[3]))
 
 /* wi_ndtri_central_f32 as numerator (q * num) and denominator. */
-WI_SIMD_INLINE void wi_v_ndtri_central_f32(vf q, vf *num, vf *den)
+WI_ALWAYS_INLINE void wi_v_ndtri_central_f32(vf q, vf *num, vf *den)
 {
     vf r = vf_sub(vf_set1(0.180625f), vf_mul(q, q));
     *num = vf_mul(q, WI_V_HORNER4(wi_as241_central_num_f32, r));
@@ -162,8 +157,8 @@ WI_SIMD_INLINE void wi_v_ndtri_central_f32(vf q, vf *num, vf *den)
  * below 1/2), s = sqrt(-log), and wi_ndtri_tail_f32's rational for s <= 5
  * or s > 5 (NaN s included, as the scalar else branch) blended into
  * num/den. */
-WI_SIMD_INLINE void wi_v_ndtri_tail_f32(const wi_vconsts_f32 *k, vf tail_arg, mf lower, mf tail,
-                                       vf *num, vf *den)
+WI_ALWAYS_INLINE void wi_v_ndtri_tail_f32(const wi_vconsts_f32 *k, vf tail_arg, mf lower, mf tail,
+                                         vf *num, vf *den)
 {
     vf log_tail = wi_v_logf(tail_arg);
     log_tail = vf_blend(lower, log_tail, vf_add(log_tail, k->logpb));
@@ -184,7 +179,7 @@ WI_SIMD_INLINE void wi_v_ndtri_tail_f32(const wi_vconsts_f32 *k, vf tail_arg, mf
 }
 
 /* After the branch: reflect, clamp to [a, b], scale. */
-WI_SIMD_INLINE vf wi_v_tn_finish_f32(const wi_vconsts_f32 *k, vf z)
+WI_ALWAYS_INLINE vf wi_v_tn_finish_f32(const wi_vconsts_f32 *k, vf z)
 {
     z = vf_mul(z, k->flip);
     z = vf_max(z, k->lo);
@@ -195,7 +190,7 @@ WI_SIMD_INLINE vf wi_v_tn_finish_f32(const wi_vconsts_f32 *k, vf z)
 /* wi_truncnorm_f32, all lanes in place. The central and tail rationals
  * share one division: each lane's numerator and denominator are blended
  * first (central: q * num and den, as in "q * num / den"). */
-WI_SIMD_INLINE vf wi_v_truncnorm_f32(const wi_vconsts_f32 *k, vi w)
+WI_ALWAYS_INLINE vf wi_v_truncnorm_f32(const wi_vconsts_f32 *k, vi w)
 {
     vf t, p, q;
     mf lower, central;
@@ -215,7 +210,7 @@ typedef struct {
     vd low, range, high_below, mean, std, r0, r1, pb, logpb, flip, lo, hi;
 } wi_vconsts_f64;
 
-WI_SIMD_INLINE wi_vconsts_f64 wi_vconsts_f64_make(const wi_consts *c)
+WI_ALWAYS_INLINE wi_vconsts_f64 wi_vconsts_f64_make(const wi_consts *c)
 {
     wi_vconsts_f64 k;
     k.low = vd_set1(c->d_low); k.range = vd_set1(c->d_range);
@@ -227,11 +222,11 @@ WI_SIMD_INLINE wi_vconsts_f64 wi_vconsts_f64_make(const wi_consts *c)
     return k;
 }
 
-WI_SIMD_INLINE vd vd_neg(vd x) { return vd_from_bits(vq_xor(vd_bits(x), vq_set1(UINT64_C(0x8000000000000000)))); }
-WI_SIMD_INLINE vd vd_abs(vd x) { return vd_from_bits(vq_and(vd_bits(x), vq_set1(UINT64_C(0x7fffffffffffffff)))); }
+WI_ALWAYS_INLINE vd vd_neg(vd x) { return vd_from_bits(vq_xor(vd_bits(x), vq_set1(UINT64_C(0x8000000000000000)))); }
+WI_ALWAYS_INLINE vd vd_abs(vd x) { return vd_from_bits(vq_and(vd_bits(x), vq_set1(UINT64_C(0x7fffffffffffffff)))); }
 
 /* wi_log */
-WI_SIMD_INLINE vd wi_v_log(vd x)
+WI_ALWAYS_INLINE vd wi_v_log(vd x)
 {
     const vd one = vd_set1(1.0);
     vq bits = vd_bits(x);
@@ -260,7 +255,7 @@ WI_SIMD_INLINE vd wi_v_log(vd x)
 }
 
 /* wi_sincos_turn_f64 */
-WI_SIMD_INLINE void wi_v_sincos_turn_f64(vq k53, vd *s, vd *c)
+WI_ALWAYS_INLINE void wi_v_sincos_turn_f64(vq k53, vd *s, vd *c)
 {
     vq n = vq_srl(vq_add(k53, vq_set1(UINT64_C(1) << 50)), 51);
     vq r = vq_sub(k53, vq_sll(n, 51));
@@ -295,14 +290,14 @@ WI_SIMD_INLINE void wi_v_sincos_turn_f64(vq k53, vd *s, vd *c)
 }
 
 /* wi_uniform_f64 */
-WI_SIMD_INLINE vd wi_v_uniform_f64(const wi_vconsts_f64 *k, vq x)
+WI_ALWAYS_INLINE vd wi_v_uniform_f64(const wi_vconsts_f64 *k, vq x)
 {
     vd u = vd_mul(vd_cvt_u53(vq_srl(x, 11)), vd_set1(0x1p-53));
     return vd_min(vd_add(k->low, vd_mul(u, k->range)), k->high_below);
 }
 
 /* wi_boxmuller_f64 followed by mean + std * z */
-WI_SIMD_INLINE void wi_v_normal_f64(const wi_vconsts_f64 *k, vq x_radius, vq x_angle, vd *z0, vd *z1)
+WI_ALWAYS_INLINE void wi_v_normal_f64(const wi_vconsts_f64 *k, vq x_radius, vq x_angle, vd *z0, vd *z1)
 {
     vd u = vd_mul(vd_cvt_u53(vq_add(vq_srl(x_radius, 11), vq_set1(1))), vd_set1(0x1p-53));
     vd r = vd_sqrt(vd_mul(vd_set1(-2.0), wi_v_log(u)));
@@ -312,7 +307,7 @@ WI_SIMD_INLINE void wi_v_normal_f64(const wi_vconsts_f64 *k, vq x_radius, vq x_a
     *z1 = vd_add(k->mean, vd_mul(k->std, vd_mul(r, s)));
 }
 
-WI_SIMD_INLINE vd wi_v_horner8(vd r, const double c[8])
+WI_ALWAYS_INLINE vd wi_v_horner8(vd r, const double c[8])
 {
     vd y = vd_set1(c[0]);
     for (int i = 1; i < 8; i++) y = vd_add(vd_mul(y, r), vd_set1(c[i]));
@@ -320,8 +315,8 @@ WI_SIMD_INLINE vd wi_v_horner8(vd r, const double c[8])
 }
 
 /* wi_truncnorm_f64 in the stages of the float32 version. */
-WI_SIMD_INLINE void wi_v_tn_prefix_f64(const wi_vconsts_f64 *k, vq x, vd *t, vd *p, vd *q,
-                                       md *lower, md *central)
+WI_ALWAYS_INLINE void wi_v_tn_prefix_f64(const wi_vconsts_f64 *k, vq x, vd *t, vd *p, vd *q,
+                                         md *lower, md *central)
 {
     const vd half = vd_set1(0.5);
     vd u = vd_mul(vd_add(vd_cvt_u53(vq_srl(x, 12)), half), vd_set1(0x1p-52));
@@ -332,13 +327,13 @@ WI_SIMD_INLINE void wi_v_tn_prefix_f64(const wi_vconsts_f64 *k, vq x, vd *t, vd 
     *central = vd_le(vd_abs(*q), vd_set1(0.425));
 }
 
-WI_SIMD_INLINE vd wi_v_tn_tail_arg_f64(vd t, vd p, md lower)
+WI_ALWAYS_INLINE vd wi_v_tn_tail_arg_f64(vd t, vd p, md lower)
 {
     return vd_blend(lower, vd_max(vd_sub(vd_set1(1.0), p), vd_set1(0x1p-1022)), t);
 }
 
 /* wi_ndtri_central_f64 as numerator (q * num) and denominator. */
-WI_SIMD_INLINE void wi_v_ndtri_central_f64(vd q, vd *num, vd *den)
+WI_ALWAYS_INLINE void wi_v_ndtri_central_f64(vd q, vd *num, vd *den)
 {
     vd r = vd_sub(vd_set1(0.180625), vd_mul(q, q));
     *num = vd_mul(q, wi_v_horner8(r, wi_as241_central_num_f64));
@@ -346,8 +341,8 @@ WI_SIMD_INLINE void wi_v_ndtri_central_f64(vd q, vd *num, vd *den)
 }
 
 /* The tail on the lanes of `tail`, as wi_v_ndtri_tail_f32. */
-WI_SIMD_INLINE void wi_v_ndtri_tail_f64(const wi_vconsts_f64 *k, vd tail_arg, md lower, md tail,
-                                        vd *num, vd *den)
+WI_ALWAYS_INLINE void wi_v_ndtri_tail_f64(const wi_vconsts_f64 *k, vd tail_arg, md lower, md tail,
+                                          vd *num, vd *den)
 {
     vd log_tail = wi_v_log(tail_arg);
     log_tail = vd_blend(lower, log_tail, vd_add(log_tail, k->logpb));
@@ -367,7 +362,7 @@ WI_SIMD_INLINE void wi_v_ndtri_tail_f64(const wi_vconsts_f64 *k, vd tail_arg, md
     }
 }
 
-WI_SIMD_INLINE vd wi_v_tn_finish_f64(const wi_vconsts_f64 *k, vd z)
+WI_ALWAYS_INLINE vd wi_v_tn_finish_f64(const wi_vconsts_f64 *k, vd z)
 {
     z = vd_mul(z, k->flip);
     z = vd_max(z, k->lo);
@@ -376,7 +371,7 @@ WI_SIMD_INLINE vd wi_v_tn_finish_f64(const wi_vconsts_f64 *k, vd z)
 }
 
 /* wi_truncnorm_f64, all lanes in place (one shared division). */
-WI_SIMD_INLINE vd wi_v_truncnorm_f64(const wi_vconsts_f64 *k, vq x)
+WI_ALWAYS_INLINE vd wi_v_truncnorm_f64(const wi_vconsts_f64 *k, vq x)
 {
     vd t, p, q;
     md lower, central;
@@ -398,8 +393,8 @@ WI_SIMD_INLINE vd wi_v_truncnorm_f64(const wi_vconsts_f64 *k, vq x)
  * back: the same operations on the same values per lane, so the same bits.
  * The tail argument is positive, so its sign bit carries `lower` through
  * the buffer. */
-WI_SIMD_INLINE void wi_v_tn_f32_gathered(const wi_vconsts_f32 *k, const vi *w, const int nv,
-                                         vf *out)
+WI_ALWAYS_INLINE void wi_v_tn_f32_gathered(const wi_vconsts_f32 *k, const vi *w, const int nv,
+                                           vf *out)
 {
     enum { L = WI_VF_LANES };
     vf z[8], targ[8];
@@ -461,8 +456,8 @@ WI_SIMD_INLINE void wi_v_tn_f32_gathered(const wi_vconsts_f32 *k, const vi *w, c
 }
 
 /* The same at float64 working precision. */
-WI_SIMD_INLINE void wi_v_tn_f64_gathered(const wi_vconsts_f64 *k, const vq *x, const int nv,
-                                         vd *out)
+WI_ALWAYS_INLINE void wi_v_tn_f64_gathered(const wi_vconsts_f64 *k, const vq *x, const int nv,
+                                           vd *out)
 {
     enum { L = WI_VD_LANES };
     vd z[8], targ[8];
@@ -522,13 +517,20 @@ WI_SIMD_INLINE void wi_v_tn_f64_gathered(const wi_vconsts_f64 *k, const vq *x, c
     for (int j = 0; j < nv; j++) out[j] = wi_v_tn_finish_f64(k, z[j]);
 }
 
-/* ---- narrowing, as wi_f32_to_f16 / wi_f32_to_bf16 ------------------------ */
+/* ---- stores ------------------------------------------------------------- */
+
+/* What a kernel stores: an output type (wi_out), or an ISA's variant of its
+ * stores in the bits above (same bits out, other instructions). */
+#define WI_KIND_VARIANT(out, n) ((out) | (n) << 8)
+WI_ALWAYS_INLINE int wi_kind_out(int kind) { return kind & 0xff; }
+
+/* Narrowing, as wi_f32_to_f16 / wi_f32_to_bf16. */
 
 /* A NaN lane becomes the quiet NaN with the same sign and no payload, whose
  * hardware float16 conversion is sign | 0x7e00, the scalar rule. Other lanes
  * are converted by the hardware with round to nearest even, which is what
  * wi_f32_to_f16 computes (subnormals and overflow to inf included). */
-WI_SIMD_INLINE vf wi_v_f16_prepare(vf x)
+WI_ALWAYS_INLINE vf wi_v_f16_prepare(vf x)
 {
     vi bits = vf_bits(x);
     mf nan = vf_unord(x, x);
@@ -537,7 +539,7 @@ WI_SIMD_INLINE vf wi_v_f16_prepare(vf x)
 }
 
 /* wi_f32_to_bf16 in each uint32 lane (result in the low 16 bits). */
-WI_SIMD_INLINE vi wi_v_bf16_bits(vf x)
+WI_ALWAYS_INLINE vi wi_v_bf16_bits(vf x)
 {
     vi bits = vf_bits(x);
     vi rounded = vi_srl(vi_add(bits, vi_add(vi_set1(0x7fff), vi_and(vi_srl(bits, 16), vi_set1(1)))), 16);

@@ -117,4 +117,7 @@ WI_EMU simde__m512i wi_emu_mask_shuffle_epi32(simde__m512i src, simde__mmask16 k
 }
 #define _mm512_mask_shuffle_epi32(src, k, a, imm) wi_emu_mask_shuffle_epi32((src), (k), (a), (imm))
 
+/* a non-temporal store is a cache hint: the same bytes as a plain store */
+#define _mm512_stream_ps(p, a) simde_mm512_storeu_ps((p), (a))
+
 #endif
