@@ -6,13 +6,17 @@ types are named under ``TYPE_CHECKING`` where they are used).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, SupportsIndex, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, SupportsIndex, TypeAlias, TypeVar
 
 import numpy as np
 from numpy.typing import DTypeLike
 
+if TYPE_CHECKING:   # never at run time: annotations must not import torch
+    import torch
+
 __all__ = ["ShapeLike", "DTypeLike", "SeedLike", "StreamLike", "RegionLike", "ThreadsLike",
-           "AxesLike", "FanLike", "Spec", "Specs", "Array", "PresetFunction"]
+           "AxesLike", "FanLike", "Spec", "Specs", "Array", "PresetFunction", "TensorT", "ModuleT",
+           "Rules"]
 
 #: A weight's global shape: an int (1-D) or a sequence of ints.
 ShapeLike: TypeAlias = "SupportsIndex | Sequence[SupportsIndex]"
@@ -34,6 +38,13 @@ Spec: TypeAlias = "Mapping[str, Any]"
 Specs: TypeAlias = "Mapping[str, Spec]"
 #: What the NumPy functions return.
 Array: TypeAlias = "np.ndarray[Any, np.dtype[Any]]"
+#: What the torch-style fills take and return (the same object): a torch
+#: tensor or a NumPy array.
+TensorT = TypeVar("TensorT", bound="torch.Tensor | np.ndarray[Any, np.dtype[Any]]")
+#: A ``torch.nn.Module`` given and returned.
+ModuleT = TypeVar("ModuleT", bound="torch.nn.Module")
+#: ``rules=`` of weightinit.torch: ``{module type, name pattern or key: fill}``.
+Rules: TypeAlias = "Mapping[Any, Any]"
 
 
 class PresetFunction(Protocol):
