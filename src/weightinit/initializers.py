@@ -398,9 +398,10 @@ def _uniform_params(minval, maxval):
     return (low, high, 0.0, 0.0)
 
 
-def random_uniform(shape: ShapeLike, minval: float = -0.05, maxval: float = 0.05, *, seed: SeedLike = None,
-                   stream: StreamLike = 0, dtype: DTypeLike = None, out: Array | None = None,
-                   region: RegionLike = None, threads: ThreadsLike = None) -> Array:
+def random_uniform(shape: ShapeLike, minval: float = -0.05, maxval: float = 0.05, *,
+                   seed: SeedLike = None, stream: StreamLike = 0, dtype: DTypeLike = None,
+                   out: Array | None = None, region: RegionLike = None,
+                   threads: ThreadsLike = None) -> Array:
     return _random_uniform_plan(shape, minval, maxval, seed, stream, dtype,
                                 out).fill(region, out, threads)
 
@@ -443,9 +444,10 @@ random_uniform.__doc__ = _doc("""\
     """)
 
 
-def random_normal(shape: ShapeLike, mean: float = 0.0, stddev: float = 0.05, *, seed: SeedLike = None,
-                  stream: StreamLike = 0, dtype: DTypeLike = None, out: Array | None = None,
-                  region: RegionLike = None, threads: ThreadsLike = None) -> Array:
+def random_normal(shape: ShapeLike, mean: float = 0.0, stddev: float = 0.05, *,
+                  seed: SeedLike = None, stream: StreamLike = 0, dtype: DTypeLike = None,
+                  out: Array | None = None, region: RegionLike = None,
+                  threads: ThreadsLike = None) -> Array:
     return _random_normal_plan(shape, mean, stddev, seed, stream, dtype,
                                out).fill(region, out, threads)
 
@@ -489,9 +491,10 @@ random_normal.__doc__ = _doc("""\
     """)
 
 
-def truncated_normal(shape: ShapeLike, mean: float = 0.0, stddev: float = 0.05, *, seed: SeedLike = None,
-                     stream: StreamLike = 0, dtype: DTypeLike = None, out: Array | None = None,
-                     region: RegionLike = None, threads: ThreadsLike = None) -> Array:
+def truncated_normal(shape: ShapeLike, mean: float = 0.0, stddev: float = 0.05, *,
+                     seed: SeedLike = None, stream: StreamLike = 0, dtype: DTypeLike = None,
+                     out: Array | None = None, region: RegionLike = None,
+                     threads: ThreadsLike = None) -> Array:
     return _truncated_normal_plan(shape, mean, stddev, seed, stream, dtype,
                                   out).fill(region, out, threads)
 
