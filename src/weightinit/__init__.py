@@ -11,6 +11,8 @@ the ``jax.nn.initializers``-style ones in :mod:`weightinit.jax`
 """
 __version__ = "0.1.0"   # first: submodules record it (safetensors metadata)
 
+from typing import TYPE_CHECKING, Any
+
 from ._config import show_config
 from ._fill import isa_available
 from ._stream import key_from_seed, stream_id
@@ -24,6 +26,19 @@ from .safetensors import save_safetensors, save_safetensors_sharded
 from ._keras import deserialize, register_keras, serialize
 from . import _keras, _threadpool
 
+if TYPE_CHECKING:
+    # What type checkers see: `import *` of a computed __all__ gives them no
+    # names (tests/test_type_hints.py checks this list is the catalogue's).
+    from . import dask, jax, torch
+    from ._bitgen import Philox4x32
+    from .initializers import (
+        STFT, Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, Initializer,
+        LecunNormal, LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform,
+        TruncatedNormal, VarianceScaling, Zeros, constant, get, glorot_normal, glorot_uniform,
+        he_normal, he_uniform, identity, kaiming_normal, kaiming_uniform, lecun_normal,
+        lecun_uniform, ones, orthogonal, random_normal, random_uniform, stft,
+        truncated_normal, variance_scaling, xavier_normal, xavier_uniform, zeros)
+
 _keras.install()        # Keras registration: now, or right after `import keras`
 _threadpool.install()   # threadpoolctl lists and limits weightinit; imports nothing
 
@@ -36,7 +51,7 @@ __all__ = ["Generator", "default_rng", "Philox4x32", "get_num_threads", "set_num
            "save_safetensors", "save_safetensors_sharded"]
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     # weightinit.torch, weightinit.dask and weightinit.jax need optional
     # packages: import them only when asked for.
     if name in ("torch", "dask", "jax"):

@@ -233,7 +233,7 @@ def torch_fans(shape) -> tuple[int, int]:
     return shape[1] * receptive, shape[0] * receptive
 
 
-def calculate_gain(nonlinearity, param=None):
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The recommended gain for a nonlinearity, as ``torch.nn.init.calculate_gain``.
 
     ============================  ==================================

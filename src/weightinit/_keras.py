@@ -11,9 +11,14 @@ process that imported weightinit (before or after Keras).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 import warnings
 
 from ._after_import import call_after_import
+
+if TYPE_CHECKING:
+    from .initializers import Initializer
 
 PACKAGE = "weightinit"
 _done = False
@@ -56,7 +61,7 @@ def install() -> None:
         _register_quietly()
 
 
-def serialize(initializer) -> dict:
+def serialize(initializer: Initializer) -> dict[str, Any]:
     """The Keras config of one of our initializers, as
     ``keras.initializers.serialize`` gives it (Keras is not needed).
 
@@ -78,7 +83,7 @@ def serialize(initializer) -> dict:
             "config": initializer.get_config(), "registered_name": f"{PACKAGE}>{name}"}
 
 
-def deserialize(config):
+def deserialize(config: str | Mapping[str, Any] | None) -> Initializer | Callable[..., Any] | None:
     """An initializer from :func:`serialize`'s dict (or a name), as
     ``keras.initializers.deserialize``."""
     from .initializers import get

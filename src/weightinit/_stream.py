@@ -12,6 +12,8 @@ import secrets
 
 import numpy as np
 
+from ._types import SeedLike, StreamLike
+
 __all__ = ["key_from_seed", "stream_id", "STREAM_VERSION"]
 
 #: Version of the random stream (docs/contract.md 2): which values a (seed, stream,
@@ -22,7 +24,7 @@ STREAM_VERSION = 1
 _U64 = 1 << 64
 
 
-def key_from_seed(seed) -> tuple[int, int]:
+def key_from_seed(seed: SeedLike) -> tuple[int, int]:
     """Return the Philox key ``(key0, key1)`` (two uint32) for ``seed``.
 
     Parameters
@@ -61,7 +63,7 @@ def key_from_seed(seed) -> tuple[int, int]:
     return seed & 0xFFFFFFFF, seed >> 32
 
 
-def stream_id(stream) -> int:
+def stream_id(stream: StreamLike) -> int:
     """Return the 64-bit stream number for ``stream`` (an int or a name).
 
     A str is hashed as the first 8 bytes, little-endian, of its UTF-8

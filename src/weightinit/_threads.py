@@ -11,6 +11,7 @@ import os
 
 from . import _core
 from ._env import getenv
+from ._types import ThreadsLike
 
 __all__ = ["get_num_threads", "set_num_threads", "resolve_threads"]
 
@@ -83,7 +84,7 @@ def get_num_threads() -> int:
     return env if env is not None else _available_cpus()
 
 
-def set_num_threads(n) -> None:
+def set_num_threads(n: ThreadsLike) -> None:
     """Set the default thread count; ``None`` restores the automatic choice.
 
     Examples

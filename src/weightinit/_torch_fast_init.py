@@ -8,9 +8,16 @@ so that importing ``weightinit.torch`` never imports torch.
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING, Any
 
 from ._stream import key_from_seed
 from ._threads import resolve_threads
+from ._types import SeedLike, ThreadsLike
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    import torch
 
 __all__ = ["fast_init", "FastInit"]
 
@@ -29,7 +36,8 @@ class FastInit:
     """The context manager returned by :func:`fast_init`; reusable, each
     ``with`` is a new block (its own counter and pending fills)."""
 
-    def __init__(self, seed=None, *, threads=None, module=None):
+    def __init__(self, seed: SeedLike = None, *, threads: ThreadsLike = None,
+                 module: torch.nn.Module | None = None) -> None:
         if seed is None:
             seed = secrets.randbits(64)
         key = key_from_seed(seed)
@@ -37,16 +45,17 @@ class FastInit:
         resolve_threads(threads)
         self.threads = threads
         self.module = checked_module(module)
-        self._modes = []
+        self._modes: list[Any] = []
 
-    def __enter__(self):
+    def __enter__(self) -> FastInit:
         from ._torch_intercept import FastInitMode
         mode = FastInitMode(self.seed, self.threads, self.module)
         mode.__enter__()
         self._modes.append(mode)
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> bool | None:
         return self._modes.pop().__exit__(exc_type, exc, tb)
 
     def __repr__(self) -> str:
@@ -54,7 +63,8 @@ class FastInit:
         return f"fast_init(seed={self.seed}, threads={self.threads}{module})"
 
 
-def fast_init(seed=None, *, threads=None, module=None) -> FastInit:
+def fast_init(seed: SeedLike = None, *, threads: ThreadsLike = None,
+              module: torch.nn.Module | None = None) -> FastInit:
     """Run existing PyTorch init code on weightinit's kernels, reproducibly.
 
     Inside ``with fast_init(seed):``, ``torch.nn.init``'s functions and the

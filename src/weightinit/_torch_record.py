@@ -8,8 +8,14 @@ imports torch.
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING, Any
 
 from ._torch_fast_init import checked_module
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    import torch
 
 __all__ = ["RecordInit", "record_init"]
 
@@ -19,14 +25,14 @@ class RecordInit:
     ``specs`` holds what it recorded and ``unrecorded`` the parameters of
     ``module`` it did not write."""
 
-    def __init__(self, *, module=None, warn=True):
+    def __init__(self, *, module: torch.nn.Module | None = None, warn: bool = True) -> None:
         self._warn = warn
         self.module = checked_module(module)
         self.specs: dict[str, dict] = {}
         self.unrecorded: list[str] = []
-        self._mode = None
+        self._mode: Any = None
 
-    def __enter__(self):
+    def __enter__(self) -> RecordInit:
         if self._mode is not None:
             raise RuntimeError("record_init: this block is already running")
         from ._torch_record_mode import _RecordMode
@@ -34,7 +40,8 @@ class RecordInit:
         self._mode.__enter__()
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> bool | None:
         mode, self._mode = self._mode, None
         result = mode.__exit__(exc_type, exc, tb)
         if exc_type is None:
@@ -53,7 +60,7 @@ class RecordInit:
         return f"record_init({module})"
 
 
-def record_init(*, module=None) -> RecordInit:
+def record_init(*, module: torch.nn.Module | None = None) -> RecordInit:
     """Record a model's own init code as specs for
     :func:`weightinit.save_safetensors`, on a model built on the meta device.
 

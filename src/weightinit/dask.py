@@ -19,12 +19,14 @@ True
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from ._catalogue import FUNCTION_NAMES
 from ._checks import normalize_region, normalize_shape, resolve_dtype
 from ._stream import key_from_seed, stream_id
+from ._types import DTypeLike, RegionLike, SeedLike, ShapeLike, StreamLike
 
 try:
     import dask.array as da
@@ -34,23 +36,40 @@ except ImportError as err:  # pragma: no cover - optional dependency
 
 __all__ = ["from_initializer"]
 
+#: ``chunks=`` as ``dask.array`` takes it.
+Chunks = Any
 
-def _block(fn, shape, seed, stream, dtype, params, start, block_info=None):
+
+class DaskInitializer(Protocol):
+    """The signature of ``weightinit.dask.<name>``."""
+
+    def __call__(self, shape: ShapeLike, *, chunks: Chunks = "auto", seed: SeedLike = None,
+                 stream: StreamLike = 0, dtype: DTypeLike = None, region: RegionLike = None,
+                 **params: Any) -> da.Array: ...
+
+
+def _block(fn: Any, shape: tuple[int, ...], seed: int, stream: int, dtype: np.dtype[Any],
+           params: dict[str, Any], start: tuple[int, ...],
+           block_info: dict[Any, Any] | None = None) -> np.ndarray[Any, np.dtype[Any]]:
     return fn(shape, seed=seed, stream=stream, dtype=dtype,
               region=_block_region(start, block_info), threads=1, **params)
 
 
-def _plan_block(plan, start, block_info=None):
+def _plan_block(plan: Any, start: tuple[int, ...],
+                block_info: dict[Any, Any] | None = None) -> np.ndarray[Any, np.dtype[Any]]:
     return plan.fill(_block_region(start, block_info), threads=1)
 
 
-def _block_region(start, block_info):
+def _block_region(start: tuple[int, ...],
+                  block_info: dict[Any, Any] | None) -> tuple[slice, ...] | None:
+    assert block_info is not None       # dask passes it to every block
     location = block_info[None]["array-location"]
     return tuple(slice(s + a, s + b) for s, (a, b) in zip(start, location)) or None
 
 
-def from_initializer(name, shape, *, chunks="auto", seed=None, stream=0, dtype=None,
-                     region=None, **params):
+def from_initializer(name: str, shape: ShapeLike, *, chunks: Chunks = "auto",
+                     seed: SeedLike = None, stream: StreamLike = 0, dtype: DTypeLike = None,
+                     region: RegionLike = None, **params: Any) -> da.Array:
     """A Dask array whose blocks are ``weightinit.<name>(shape, region=block)``.
 
     Parameters
@@ -118,9 +137,10 @@ def from_initializer(name, shape, *, chunks="auto", seed=None, stream=0, dtype=N
                          name=f"weightinit-{name}-{token}")
 
 
-def _make(name):
-    def initializer(shape, *, chunks="auto", seed=None, stream=0, dtype=None, region=None,
-                    **params):
+def _make(name: str) -> DaskInitializer:
+    def initializer(shape: ShapeLike, *, chunks: Chunks = "auto", seed: SeedLike = None,
+                    stream: StreamLike = 0, dtype: DTypeLike = None, region: RegionLike = None,
+                    **params: Any) -> da.Array:
         return from_initializer(name, shape, chunks=chunks, seed=seed, stream=stream,
                                 dtype=dtype, region=region, **params)
     initializer.__name__ = initializer.__qualname__ = name
@@ -133,3 +153,26 @@ _NAMES = FUNCTION_NAMES  # the catalogue (docs/contract.md 4)
 for _name in _NAMES:
     globals()[_name] = _make(_name)
 __all__ += list(_NAMES)
+
+if TYPE_CHECKING:   # the loop above, as type checkers see it (tests/test_type_hints.py
+    # checks these are the catalogue's names)
+    variance_scaling: DaskInitializer
+    glorot_uniform: DaskInitializer
+    glorot_normal: DaskInitializer
+    he_uniform: DaskInitializer
+    he_normal: DaskInitializer
+    lecun_uniform: DaskInitializer
+    lecun_normal: DaskInitializer
+    random_uniform: DaskInitializer
+    random_normal: DaskInitializer
+    truncated_normal: DaskInitializer
+    orthogonal: DaskInitializer
+    identity: DaskInitializer
+    zeros: DaskInitializer
+    ones: DaskInitializer
+    constant: DaskInitializer
+    stft: DaskInitializer
+    xavier_uniform: DaskInitializer
+    xavier_normal: DaskInitializer
+    kaiming_uniform: DaskInitializer
+    kaiming_normal: DaskInitializer

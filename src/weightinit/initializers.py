@@ -21,7 +21,8 @@ import inspect
 import math
 import numbers
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -33,6 +34,11 @@ from ._fans import MODES, compute_fans, fan_denominator
 from ._stream import key_from_seed, stream_id
 from ._catalogue import CATALOGUE, CLASS_NAMES, DISTRIBUTIONS, ENTRIES, FUNCTION_NAMES
 from ._threads import resolve_threads
+from ._types import (Array, AxesLike, DTypeLike, FanLike, PresetFunction, RegionLike,
+                     SeedLike, ShapeLike, StreamLike, ThreadsLike)
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 # The names come from the catalogue (docs/contract.md 4), declared once.
 __all__ = [*FUNCTION_NAMES, *CLASS_NAMES, "get"]
@@ -193,9 +199,13 @@ def _doc(text: str, **fields) -> str:
 
 # -- variance scaling and its presets -----------------------------------------
 
-def variance_scaling(shape, scale=1.0, mode="fan_in", distribution="truncated_normal", *,
-                     seed=None, stream=0, dtype=None, out=None, region=None, threads=None,
-                     in_axis=-2, out_axis=-1, batch_axis=(), fan_in=None, fan_out=None):
+def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_in",
+                     distribution: str = "truncated_normal", *, seed: SeedLike = None,
+                     stream: StreamLike = 0, dtype: DTypeLike = None,
+                     out: Array | None = None, region: RegionLike = None,
+                     threads: ThreadsLike = None, in_axis: AxesLike = -2,
+                     out_axis: AxesLike = -1, batch_axis: AxesLike = (),
+                     fan_in: FanLike = None, fan_out: FanLike = None) -> Array:
     return _variance_scaling_plan(shape, scale, mode, distribution, seed, stream, dtype, out,
                                   in_axis, out_axis, batch_axis, fan_in,
                                   fan_out).fill(region, out, threads)
@@ -307,24 +317,30 @@ _UNIF_NOTE = ("Uniform on ``[-limit, limit)`` with ``limit = sqrt(3 scale / n)``
               "variance ``scale / n``.")
 
 
-def _preset(name, scale, mode, distribution, cls, title, formula, alias, other, check, paper):
-    def fn(shape, *, seed=None, stream=0, dtype=None, out=None, region=None, threads=None,
-           in_axis=-2, out_axis=-1, batch_axis=(), fan_in=None, fan_out=None):
+def _preset(name: str, scale: float, mode: str, distribution: str, cls: str, title: str,
+            formula: str, alias: str, other: str, check: str, paper: int) -> PresetFunction:
+    def fn(shape: ShapeLike, *, seed: SeedLike = None, stream: StreamLike = 0,
+           dtype: DTypeLike = None, out: Array | None = None, region: RegionLike = None,
+           threads: ThreadsLike = None, in_axis: AxesLike = -2, out_axis: AxesLike = -1,
+           batch_axis: AxesLike = (), fan_in: FanLike = None,
+           fan_out: FanLike = None) -> Array:
         return _variance_scaling_plan(shape, scale, mode, distribution, seed, stream, dtype,
                                       out, in_axis, out_axis, batch_axis, fan_in,
                                       fan_out).fill(region, out, threads)
-    def plan_of(shape, *, seed=None, stream=0, dtype=None, in_axis=-2, out_axis=-1,
-                batch_axis=(), fan_in=None, fan_out=None):
+    def plan_of(shape: ShapeLike, *, seed: SeedLike = None, stream: StreamLike = 0,
+                dtype: DTypeLike = None, in_axis: AxesLike = -2, out_axis: AxesLike = -1,
+                batch_axis: AxesLike = (), fan_in: FanLike = None,
+                fan_out: FanLike = None) -> _plan.Plan:
         return _variance_scaling_plan(shape, scale, mode, distribution, seed, stream, dtype,
                                       None, in_axis, out_axis, batch_axis, fan_in, fan_out)
-    fn._plan = plan_of
+    fn._plan = plan_of  # type: ignore[attr-defined]
     fn.__name__ = fn.__qualname__ = name
     fn.__module__ = __name__
     notes = (_UNIF_NOTE if distribution == "uniform" else _TRUNC_NOTE) + f" See [{paper}]."
     fn.__doc__ = _doc(_PRESET_DOC, title=title, cls=cls, scale=scale, mode=mode,
                       dist=distribution, formula=formula, notes=notes, alias=alias,
                       other=other, name=name, check=check)
-    return fn
+    return cast(PresetFunction, fn)
 
 
 glorot_uniform = _preset(
@@ -382,8 +398,10 @@ def _uniform_params(minval, maxval):
     return (low, high, 0.0, 0.0)
 
 
-def random_uniform(shape, minval=-0.05, maxval=0.05, *, seed=None, stream=0, dtype=None,
-                   out=None, region=None, threads=None):
+def random_uniform(shape: ShapeLike, minval: float = -0.05, maxval: float = 0.05, *,
+                   seed: SeedLike = None, stream: StreamLike = 0, dtype: DTypeLike = None,
+                   out: Array | None = None, region: RegionLike = None,
+                   threads: ThreadsLike = None) -> Array:
     return _random_uniform_plan(shape, minval, maxval, seed, stream, dtype,
                                 out).fill(region, out, threads)
 
@@ -426,8 +444,10 @@ random_uniform.__doc__ = _doc("""\
     """)
 
 
-def random_normal(shape, mean=0.0, stddev=0.05, *, seed=None, stream=0, dtype=None,
-                  out=None, region=None, threads=None):
+def random_normal(shape: ShapeLike, mean: float = 0.0, stddev: float = 0.05, *,
+                  seed: SeedLike = None, stream: StreamLike = 0, dtype: DTypeLike = None,
+                  out: Array | None = None, region: RegionLike = None,
+                  threads: ThreadsLike = None) -> Array:
     return _random_normal_plan(shape, mean, stddev, seed, stream, dtype,
                                out).fill(region, out, threads)
 
@@ -471,8 +491,10 @@ random_normal.__doc__ = _doc("""\
     """)
 
 
-def truncated_normal(shape, mean=0.0, stddev=0.05, *, seed=None, stream=0, dtype=None,
-                     out=None, region=None, threads=None):
+def truncated_normal(shape: ShapeLike, mean: float = 0.0, stddev: float = 0.05, *,
+                     seed: SeedLike = None, stream: StreamLike = 0, dtype: DTypeLike = None,
+                     out: Array | None = None, region: RegionLike = None,
+                     threads: ThreadsLike = None) -> Array:
     return _truncated_normal_plan(shape, mean, stddev, seed, stream, dtype,
                                   out).fill(region, out, threads)
 
@@ -541,8 +563,9 @@ def orthonormal_q(a: np.ndarray) -> np.ndarray:
     return q
 
 
-def orthogonal(shape, gain=1.0, *, seed=None, stream=0, dtype=None, out=None, region=None,
-               threads=None):
+def orthogonal(shape: ShapeLike, gain: float = 1.0, *, seed: SeedLike = None,
+               stream: StreamLike = 0, dtype: DTypeLike = None, out: Array | None = None,
+               region: RegionLike = None, threads: ThreadsLike = None) -> Array:
     shape = normalize_shape(shape)
     if len(shape) < 2:
         raise ValueError("shape must have at least 2 dimensions for orthogonal; "
@@ -713,16 +736,21 @@ _CONSTANT_DOC = """\
 {examples}"""
 
 
-def zeros(shape, *, seed=None, stream=0, dtype=None, out=None, region=None, threads=None):
+def zeros(shape: ShapeLike, *, seed: SeedLike = None, stream: StreamLike = 0,
+          dtype: DTypeLike = None, out: Array | None = None, region: RegionLike = None,
+          threads: ThreadsLike = None) -> Array:
     return _constant_fill(shape, 0, seed, stream, dtype, out, region, threads, "zeros")
 
 
-def ones(shape, *, seed=None, stream=0, dtype=None, out=None, region=None, threads=None):
+def ones(shape: ShapeLike, *, seed: SeedLike = None, stream: StreamLike = 0,
+         dtype: DTypeLike = None, out: Array | None = None, region: RegionLike = None,
+         threads: ThreadsLike = None) -> Array:
     return _constant_fill(shape, 1, seed, stream, dtype, out, region, threads, "ones")
 
 
-def constant(shape, value=0, *, seed=None, stream=0, dtype=None, out=None, region=None,
-             threads=None):
+def constant(shape: ShapeLike, value: float = 0, *, seed: SeedLike = None,
+             stream: StreamLike = 0, dtype: DTypeLike = None, out: Array | None = None,
+             region: RegionLike = None, threads: ThreadsLike = None) -> Array:
     return _constant_fill(shape, _real(value, "value"), seed, stream, dtype, out, region,
                           threads, "constant")
 
@@ -751,8 +779,9 @@ constant.__doc__ = _doc(_CONSTANT_DOC,
     """)
 
 
-def identity(shape, gain=1.0, *, seed=None, stream=0, dtype=None, out=None, region=None,
-             threads=None):
+def identity(shape: ShapeLike, gain: float = 1.0, *, seed: SeedLike = None,
+             stream: StreamLike = 0, dtype: DTypeLike = None, out: Array | None = None,
+             region: RegionLike = None, threads: ThreadsLike = None) -> Array:
     shape = normalize_shape(shape)
     if len(shape) != 2:
         raise ValueError("shape must be 2-dimensional for identity; "
@@ -790,51 +819,56 @@ class Initializer:
     initializer, which (for an int seed) gives the same values.
     """
 
-    _function = None          # the module-level function the class calls
-    _params: tuple = ()       # constructor arguments, in order
+    _function: Callable[..., Array] | None = None   # the module-level function the class calls
+    _params: tuple[str, ...] = ()                    # constructor arguments, in order
 
-    def __call__(self, shape, dtype=None, *, out=None, region=None, threads=None):
+    def __call__(self, shape: ShapeLike, dtype: DTypeLike = None, *, out: Array | None = None,
+                 region: RegionLike = None, threads: ThreadsLike = None) -> Array:
         """Values for ``shape``: ``dtype`` None gives float32 (or ``out``'s dtype).
 
         Keras calls ``init(shape, dtype="float32")``; ``out``, ``region``
         and ``threads`` are those of the functions.
         """
-        return type(self)._function(shape, dtype=dtype, out=out, region=region,
+        function = type(self)._function
+        assert function is not None      # every concrete class sets it
+        return function(shape, dtype=dtype, out=out, region=region,
                                     threads=threads, **self._call_kwargs())
 
-    def _call_kwargs(self) -> dict:
+    def _call_kwargs(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self._params}
 
-    def plan(self, shape, dtype=None) -> _plan.Plan:
+    def plan(self, shape: ShapeLike, dtype: DTypeLike = None) -> _plan.Plan:
         """The plan of ``self(shape, dtype)``: see :func:`plan` (elementwise
         initializers only; a ValueError for the others)."""
-        return plan(type(self)._function.__name__, shape, dtype=dtype, **self._call_kwargs())
+        function = type(self)._function
+        assert function is not None
+        return plan(function.__name__, shape, dtype=dtype, **self._call_kwargs())
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, Any]:
         """The constructor arguments, as a dict of plain Python values."""
         return {name: getattr(self, name) for name in self._params}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Mapping[str, Any]) -> Self:
         """An initializer from :meth:`get_config`'s dict."""
         return cls(**_config_dict(config))
 
-    def clone(self):
+    def clone(self) -> Self:
         """An equal initializer, as Keras's ``Initializer.clone``."""
         return type(self).from_config(self.get_config())
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return type(self) is type(other) and self.get_config() == other.get_config()
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((type(self).__name__, repr(self)))
 
 
-def _config_dict(config):
+def _config_dict(config: Any) -> Mapping[str, Any]:
     if not isinstance(config, Mapping):
         raise TypeError(f"config must be a dict (as get_config returns); "
                         f"got {type(config).__name__}")
@@ -865,13 +899,13 @@ class _RandomInitializer(Initializer):
     every call, as Keras (the config keeps None, so ``from_config`` draws
     anew)."""
 
-    def _init_seed(self, seed, stream):
+    def _init_seed(self, seed: SeedLike, stream: StreamLike) -> None:
         self.seed = _config_seed(seed)
         stream_id(stream)
         self.stream = stream
         self._seed = secrets.randbits(64) if self.seed is None else self.seed
 
-    def _call_kwargs(self):
+    def _call_kwargs(self) -> dict[str, Any]:
         kwargs = super()._call_kwargs()
         kwargs["seed"] = self._seed
         return kwargs
@@ -914,9 +948,12 @@ class VarianceScaling(_RandomInitializer):
     _params = ("scale", "mode", "distribution", "seed", "stream",
                "in_axis", "out_axis", "batch_axis", "fan_in", "fan_out")
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
-                 stream=0, *, in_axis=-2, out_axis=-1, batch_axis=(), fan_in=None,
-                 fan_out=None, input_axes=None, output_axes=None):
+    def __init__(self, scale: float = 1.0, mode: str = "fan_in",
+                 distribution: str = "truncated_normal", seed: SeedLike = None,
+                 stream: StreamLike = 0, *, in_axis: AxesLike = -2, out_axis: AxesLike = -1,
+                 batch_axis: AxesLike = (), fan_in: FanLike = None, fan_out: FanLike = None,
+                 input_axes: AxesLike | None = None,
+                 output_axes: AxesLike | None = None) -> None:
         self.input_axes, self.output_axes = _keras_axes.check(input_axes, output_axes)
         # Keras's opening words, then ours: code matching Keras's messages still matches
         self.scale = _keras_worded(_declared, ("variance_scaling", "scale", scale),
@@ -936,40 +973,45 @@ class VarianceScaling(_RandomInitializer):
         self.fan_in = fan_in
         self.fan_out = fan_out
 
-    def __call__(self, shape, dtype=None, *, out=None, region=None, threads=None):
+    def __call__(self, shape: ShapeLike, dtype: DTypeLike = None, *, out: Array | None = None,
+                 region: RegionLike = None, threads: ThreadsLike = None) -> Array:
         kwargs = _keras_axes.fans_kwargs(self, self._call_kwargs(), shape)
         return variance_scaling(shape, dtype=dtype, out=out, region=region, threads=threads,
                                 **kwargs)
 
-    def plan(self, shape, dtype=None) -> _plan.Plan:
+    def plan(self, shape: ShapeLike, dtype: DTypeLike = None) -> _plan.Plan:
         kwargs = _keras_axes.fans_kwargs(self, self._call_kwargs(), shape)
         return _variance_scaling_plan(shape, seed=kwargs.pop("seed"), stream=kwargs.pop("stream"),
                                       dtype=dtype, **kwargs)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return _keras_axes.with_axes(self, super().get_config())
 
 
 class _Preset(VarianceScaling):
     """A fixed (scale, mode, distribution); its config holds only the rest."""
 
-    _preset: tuple = ()
+    _preset: tuple[float, str, str] = (1.0, "fan_in", "truncated_normal")
     _params = ("seed", "stream", "in_axis", "out_axis", "batch_axis", "fan_in", "fan_out")
 
-    def __init__(self, seed=None, stream=0, *, in_axis=-2, out_axis=-1, batch_axis=(),
-                 fan_in=None, fan_out=None, input_axes=None, output_axes=None):
+    def __init__(self, seed: SeedLike = None, stream: StreamLike = 0, *,
+                 in_axis: AxesLike = -2, out_axis: AxesLike = -1, batch_axis: AxesLike = (),
+                 fan_in: FanLike = None, fan_out: FanLike = None,
+                 input_axes: AxesLike | None = None,
+                 output_axes: AxesLike | None = None) -> None:
         scale, mode, distribution = self._preset
         super().__init__(scale, mode, distribution, seed, stream, in_axis=in_axis,
                          out_axis=out_axis, batch_axis=batch_axis, fan_in=fan_in,
                          fan_out=fan_out, input_axes=input_axes, output_axes=output_axes)
 
-    def _call_kwargs(self):
+    def _call_kwargs(self) -> dict[str, Any]:
         kwargs = {name: getattr(self, name) for name in VarianceScaling._params}
         kwargs["seed"] = self._seed
         return kwargs
 
 
-def _preset_class(name, function, preset):
+def _preset_class(name: str, function: PresetFunction,
+                  preset: tuple[float, str, str]) -> type[_Preset]:
     doc = f"""{function.__doc__.splitlines()[0].split(", as")[0].strip()}: the class of
     :func:`{function.__name__}`, as ``keras.initializers.{name}``.
 
@@ -1013,7 +1055,8 @@ class RandomUniform(_RandomInitializer):
     _function = staticmethod(random_uniform)
     _params = ("minval", "maxval", "seed", "stream")
 
-    def __init__(self, minval=-0.05, maxval=0.05, seed=None, stream=0):
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: SeedLike = None,
+                 stream: StreamLike = 0) -> None:
         _uniform_params(minval, maxval)
         self.minval, self.maxval = scalar_of(minval), scalar_of(maxval)
         self._init_seed(seed, stream)
@@ -1032,7 +1075,8 @@ class RandomNormal(_RandomInitializer):
     _function = staticmethod(random_normal)
     _params = ("mean", "stddev", "seed", "stream")
 
-    def __init__(self, mean=0.0, stddev=0.05, seed=None, stream=0):
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: SeedLike = None,
+                 stream: StreamLike = 0) -> None:
         _declared(self._function.__name__, "mean", mean)
         _declared(self._function.__name__, "stddev", stddev)
         self.mean, self.stddev = scalar_of(mean), scalar_of(stddev)
@@ -1052,7 +1096,8 @@ class TruncatedNormal(_RandomInitializer):
     _function = staticmethod(truncated_normal)
     _params = ("mean", "stddev", "seed", "stream")
 
-    def __init__(self, mean=0.0, stddev=0.05, seed=None, stream=0):
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: SeedLike = None,
+                 stream: StreamLike = 0) -> None:
         _declared(self._function.__name__, "mean", mean)
         _declared(self._function.__name__, "stddev", stddev)
         self.mean, self.stddev = scalar_of(mean), scalar_of(stddev)
@@ -1073,7 +1118,8 @@ class Orthogonal(_RandomInitializer):
     _function = staticmethod(orthogonal)
     _params = ("gain", "seed", "stream")
 
-    def __init__(self, gain=1.0, seed=None, stream=0):
+    def __init__(self, gain: float = 1.0, seed: SeedLike = None,
+                 stream: StreamLike = 0) -> None:
         _declared("orthogonal", "gain", gain)
         self.gain = scalar_of(gain)
         self._init_seed(seed, stream)
@@ -1118,10 +1164,11 @@ class Constant(Initializer):
     _function = staticmethod(constant)
     _params = ("value",)
 
-    def __init__(self, value=0):
+    def __init__(self, value: float | Sequence[Any] | Array = 0) -> None:
         self.value = _array_init.constant_value(value, _real)
 
-    def __call__(self, shape, dtype=None, *, out=None, region=None, threads=None):
+    def __call__(self, shape: ShapeLike, dtype: DTypeLike = None, *, out: Array | None = None,
+                 region: RegionLike = None, threads: ThreadsLike = None) -> Array:
         if isinstance(self.value, list):      # an array, broadcast as Keras's Constant
             return _array_init.broadcast(self.value, shape, dtype, "value", out, region)
         return super().__call__(shape, dtype, out=out, region=region, threads=threads)
@@ -1141,23 +1188,42 @@ class Identity(Initializer):
     _function = staticmethod(identity)
     _params = ("gain",)
 
-    def __init__(self, gain=1.0):
+    def __init__(self, gain: float = 1.0) -> None:
         self.gain = _real(gain, "gain")
 
 
 # -- the deterministic kernels: built from their catalogue entries --------------
 
-def _kernel_signature(entry, *, first=("shape",), common=True) -> inspect.Signature:
-    """``(shape, <declared parameters>, *, seed, stream, dtype, out, region, threads)``."""
+#: The annotation of a declared parameter, by its constraint (a tuple: one of
+#: its values); the annotations are strings, as under ``from __future__ import annotations``.
+_CONSTRAINT_TYPES = {"positive": "float", "finite": "float", "real": "float", "bool": "bool",
+                     "window": "str | Sequence[float] | None"}
+
+
+def _annotation(constraint: Any) -> str:
+    if isinstance(constraint, tuple):
+        types = sorted({"None" if v is None else type(v).__name__ for v in constraint},
+                       key=lambda t: t == "None")
+        return " | ".join(types)
+    return _CONSTRAINT_TYPES.get(constraint, "Any")
+
+
+def _kernel_signature(entry: Any, *, first: tuple[str, ...] = ("shape",),
+                      common: bool = True) -> inspect.Signature:
+    """``(shape, <declared parameters>, *, seed, stream, dtype, out, region, threads)``,
+    annotated as the hand-written functions."""
     kind = inspect.Parameter
-    params = [kind(n, kind.POSITIONAL_OR_KEYWORD) for n in first]
-    params += [kind(p.name, kind.POSITIONAL_OR_KEYWORD, default=p.default)
-               for p in entry.params]
+    params = [kind(n, kind.POSITIONAL_OR_KEYWORD,
+                   annotation="ShapeLike" if n == "shape" else inspect.Parameter.empty)
+              for n in first]
+    params += [kind(p.name, kind.POSITIONAL_OR_KEYWORD, default=p.default,
+                    annotation=_annotation(p.constraint)) for p in entry.params]
     if common:
-        params += [kind(n, kind.KEYWORD_ONLY, default=d) for n, d in
-                   (("seed", None), ("stream", 0), ("dtype", None), ("out", None),
-                    ("region", None), ("threads", None))]
-    return inspect.Signature(params)
+        params += [kind(n, kind.KEYWORD_ONLY, default=d, annotation=t) for n, d, t in
+                   (("seed", None, "SeedLike"), ("stream", 0, "StreamLike"),
+                    ("dtype", None, "DTypeLike"), ("out", None, "Array | None"),
+                    ("region", None, "RegionLike"), ("threads", None, "ThreadsLike"))]
+    return inspect.Signature(params, return_annotation="Array" if common else "None")
 
 
 def _kernel_function(entry, sampler):
@@ -1224,6 +1290,17 @@ def _kernel_class(entry, function):
         "_function": staticmethod(function), "_params": names})
 
 
+if TYPE_CHECKING:   # made from the catalogue below; their runtime signatures are annotated
+    def stft(shape: ShapeLike, side: str = "real", window: str | Sequence[float] | None = "hann",
+             scaling: str | None = "density", periodic: bool = False, *,
+             seed: SeedLike = None, stream: StreamLike = 0, dtype: DTypeLike = None,
+             out: Array | None = None, region: RegionLike = None,
+             threads: ThreadsLike = None) -> Array: ...
+
+    class STFT(Initializer):
+        def __init__(self, side: str = "real", window: str | Sequence[float] | None = "hann",
+                     scaling: str | None = "density", periodic: bool = False) -> None: ...
+
 for _entry in CATALOGUE:
     if _entry.function not in globals():      # declared, no hand-written function
         _sampler = importlib.import_module(f"{__package__}._{_entry.sampler}")
@@ -1247,7 +1324,8 @@ _PLAN_BUILDERS.update({e_alias: _PLAN_BUILDERS[e.function] for e in CATALOGUE
                        for e_alias in e.aliases if e.function in _PLAN_BUILDERS})
 
 
-def plan(name: str, shape, *, seed=None, stream=0, dtype=None, **params) -> _plan.Plan:
+def plan(name: str, shape: ShapeLike, *, seed: SeedLike = None, stream: StreamLike = 0,
+         dtype: DTypeLike = None, **params: Any) -> _plan.Plan:
     """The :class:`~weightinit._plan.Plan` of ``weightinit.<name>(shape, ...)``.
 
     ``plan(name, shape, **kw).fill(region, out, threads)`` equals
@@ -1297,7 +1375,7 @@ def _lookup(name):
                          f"got {name!r}") from None
 
 
-def get(identifier):
+def get(identifier: Any) -> Initializer | Callable[..., Any] | None:
     """An initializer instance from a name, a config or an initializer,
     as ``keras.initializers.get``.
 

@@ -67,7 +67,7 @@ import math
 import numbers
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -82,6 +82,7 @@ from . import initializers as _wi
 from ._checks import normalize_shape
 from ._fans import _axes, check_jax_rank
 from .generator import Generator
+from ._types import DTypeLike
 
 __all__ = ["Initializer", "seed_from_key", "variance_scaling", "glorot_uniform",
            "glorot_normal", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal",
@@ -96,6 +97,15 @@ Axes = int | Sequence[int]
 #: ``draw(shape, *, seed, stream, dtype, out=None, region=None) -> np.ndarray``:
 #: a catalogue function with its own parameters bound.
 Draw = Callable[..., np.ndarray]
+
+
+class Preset(Protocol):
+    """The signature of the variance-scaling presets (``he_normal`` ...)."""
+
+    __name__: str
+
+    def __call__(self, in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (),
+                 dtype: DTypeLike = None) -> Initializer: ...
 
 #: JAX's distribution names, as the catalogue's (JAX's "normal" is untruncated).
 _DISTRIBUTIONS = {"truncated_normal": "truncated_normal", "normal": "untruncated_normal",
@@ -134,7 +144,7 @@ def _seed_stream(words) -> tuple[int, int]:
     return w[0] | w[1] << 32, (w[2] | w[3] << 32) if len(w) == 4 else 0
 
 
-def seed_from_key(key) -> tuple[int, int]:
+def seed_from_key(key: Any) -> tuple[int, int]:
     """The weightinit ``(seed, stream)`` of a JAX PRNG key.
 
     ``seed = w[0] | w[1] << 32`` and ``stream = 0`` for a key of two uint32
@@ -226,10 +236,12 @@ def _host_fill(draw: Draw, shape, dtype, words) -> np.ndarray:
 
 # -- the one call path -------------------------------------------------------------
 
-def _initializer(draw: Draw, default_dtype, name: str, doc: str, uses_key: bool = True):
+def _initializer(draw: Draw, default_dtype: DTypeLike, name: str, doc: str,
+                 uses_key: bool = True) -> Initializer:
     """JAX's ``init(key, shape, dtype, out_sharding)`` around ``draw``."""
 
-    def init(key, shape, dtype=default_dtype, out_sharding=None):
+    def init(key: Any, shape: Any, dtype: DTypeLike = default_dtype,
+             out_sharding: jax.sharding.Sharding | None = None) -> jax.Array:
         shape = normalize_shape(shape)
         dtype = _dtype(dtype)
         if out_sharding is not None and not isinstance(out_sharding, jax.sharding.Sharding):
@@ -305,11 +317,11 @@ def _documented(fn):
 # -- variance scaling --------------------------------------------------------------
 
 @_documented
-def variance_scaling(scale, mode: Literal["fan_in", "fan_out", "fan_avg", "fan_geo_avg"],
+def variance_scaling(scale: float, mode: Literal["fan_in", "fan_out", "fan_avg", "fan_geo_avg"],
                      distribution: Literal["truncated_normal", "normal", "uniform",
                                            "untruncated_normal"],
                      in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (),
-                     dtype=None) -> Initializer:
+                     dtype: DTypeLike = None) -> Initializer:
     """Samples of variance ``scale / n``, as ``jax.nn.initializers.variance_scaling``.
 
     Parameters
@@ -427,9 +439,10 @@ _PRESET_DOC = """\
     """
 
 
-def _preset(name, scale, mode, distribution, title, formula, check, alias=None):
+def _preset(name: str, scale: float, mode: Any, distribution: Any, title: str, formula: str,
+            check: str, alias: str | None = None) -> Preset:
     def factory(in_axis: Axes = -2, out_axis: Axes = -1, batch_axis: Axes = (),
-                dtype=None) -> Initializer:
+                dtype: DTypeLike = None) -> Initializer:
         return variance_scaling(scale, mode, distribution, in_axis=in_axis,
                                 out_axis=out_axis, batch_axis=batch_axis, dtype=dtype)
     factory.__name__ = factory.__qualname__ = name
@@ -475,7 +488,7 @@ kaiming_normal = he_normal
 # -- plain distributions ---------------------------------------------------------
 
 @_documented
-def uniform(scale=1e-2, dtype=None) -> Initializer:
+def uniform(scale: float = 1e-2, dtype: DTypeLike = None) -> Initializer:
     """Uniform samples on ``[0, scale)``, as ``jax.nn.initializers.uniform``.
 
     Parameters
@@ -504,7 +517,7 @@ def uniform(scale=1e-2, dtype=None) -> Initializer:
 
 
 @_documented
-def normal(stddev=1e-2, dtype=None) -> Initializer:
+def normal(stddev: float = 1e-2, dtype: DTypeLike = None) -> Initializer:
     """Normal samples of mean 0, as ``jax.nn.initializers.normal``.
 
     Parameters
@@ -532,7 +545,8 @@ def normal(stddev=1e-2, dtype=None) -> Initializer:
 
 
 @_documented
-def truncated_normal(stddev=1e-2, dtype=None, lower=-2.0, upper=2.0) -> Initializer:
+def truncated_normal(stddev: float = 1e-2, dtype: DTypeLike = None, lower: float = -2.0,
+                     upper: float = 2.0) -> Initializer:
     """Truncated normal samples, as ``jax.nn.initializers.truncated_normal``.
 
     Parameters
@@ -604,7 +618,7 @@ def _orthogonal_draw(scale, column_axis) -> Draw:
 
 
 @_documented
-def orthogonal(scale=1.0, column_axis: int = -1, dtype=None) -> Initializer:
+def orthogonal(scale: float = 1.0, column_axis: int = -1, dtype: DTypeLike = None) -> Initializer:
     """Uniformly distributed (Haar) orthogonal matrices, as
     ``jax.nn.initializers.orthogonal``.
 
@@ -649,7 +663,8 @@ def orthogonal(scale=1.0, column_axis: int = -1, dtype=None) -> Initializer:
 
 
 @_documented
-def delta_orthogonal(scale=1.0, column_axis: int = -1, dtype=None) -> Initializer:
+def delta_orthogonal(scale: float = 1.0, column_axis: int = -1,
+                     dtype: DTypeLike = None) -> Initializer:
     """Delta-orthogonal convolution kernels, as ``jax.nn.initializers.delta_orthogonal``.
 
     Parameters
@@ -715,7 +730,7 @@ def delta_orthogonal(scale=1.0, column_axis: int = -1, dtype=None) -> Initialize
 # -- constants ---------------------------------------------------------------------
 
 @_documented
-def constant(value, dtype=None) -> Initializer:
+def constant(value: Any, dtype: DTypeLike = None) -> Initializer:
     """Arrays full of ``value``, as ``jax.nn.initializers.constant``.
 
     Parameters

@@ -20,6 +20,7 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from ._files import WindowWriter, pwrite_all, write_all_safely, write_safely
 from ._progress import progress as _progress
 from ._stream import STREAM_VERSION, key_from_seed, stream_id
 from ._threads import resolve_threads
+from ._types import SeedLike, Specs, ThreadsLike
 
 __all__ = ["save_safetensors", "save_safetensors_sharded", "validate_specs", "load_spec_file",
            "parse_shard_size", "SAFETENSORS_DTYPES"]
@@ -159,7 +161,7 @@ def _padding_idx(value, shape, where):
     return value % shape[0]
 
 
-def validate_specs(specs) -> dict:
+def validate_specs(specs: Specs) -> dict[str, dict[str, Any]]:
     """Check every tensor spec; return them normalized. Raises SpecError
     (a ValueError) naming the tensor and field at the first problem."""
     if not isinstance(specs, Mapping) or not specs:
@@ -178,7 +180,7 @@ def _unique_keys(pairs):
     return doc
 
 
-def load_spec_file(path) -> tuple[int | None, dict]:
+def load_spec_file(path: str | os.PathLike[str]) -> tuple[int | None, dict[str, Any]]:
     """Read a JSON spec file ``{"seed": 0, "tensors": {...}}``."""
     try:
         with open(path, encoding="utf-8") as f:
@@ -294,8 +296,10 @@ def _header(tensors, seed, metadata, fmt="np") -> tuple[list, dict, bytes, int]:
     return order, header, header_bytes, data_bytes
 
 
-def save_safetensors(path, specs, seed=None, *, progress=False, force=False, threads=None,
-                     metadata=None, format="np"):
+def save_safetensors(path: str | os.PathLike[str], specs: Specs, seed: SeedLike = None, *,
+                     progress: bool = False, force: bool = False,
+                     threads: ThreadsLike = None, metadata: Mapping[str, str] | None = None,
+                     format: str = "np") -> dict[str, Any]:
     """Initialize a whole model into a ``.safetensors`` file.
 
     Parameters
@@ -456,7 +460,7 @@ _SIZE_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
                "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
 
 
-def parse_shard_size(size, name="max_shard_size") -> int:
+def parse_shard_size(size: int | str, name: str = "max_shard_size") -> int:
     """Bytes in ``size``: an int, or a string as huggingface_hub's
     ``parse_size_to_int`` reads it (``"5GB"`` is 5 * 10**9; KB, MB, GB, TB
     are powers of 10), or with KiB, MiB, GiB, TiB (powers of 2).
@@ -527,9 +531,13 @@ def _extra_files(extra, taken) -> dict:
     return dict(extra)
 
 
-def save_safetensors_sharded(directory, specs, seed=None, *, max_shard_size=HF_MAX_SHARD_SIZE,
-                             format="pt", progress=False, force=False, threads=None,
-                             metadata=None, extra_files=None):
+def save_safetensors_sharded(directory: str | os.PathLike[str], specs: Specs,
+                             seed: SeedLike = None, *,
+                             max_shard_size: int | str = HF_MAX_SHARD_SIZE,
+                             format: str = "pt", progress: bool = False, force: bool = False,
+                             threads: ThreadsLike = None,
+                             metadata: Mapping[str, str] | None = None,
+                             extra_files: Mapping[str, bytes] | None = None) -> dict[str, Any]:
     """Initialize a whole model into ``directory`` in Hugging Face's layout.
 
     The files are those ``transformers``' ``save_pretrained`` writes:

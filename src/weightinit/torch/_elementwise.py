@@ -5,6 +5,7 @@ import math
 
 from .. import _fill
 from .._checks import finite_float, real_float
+from .._types import SeedLike, StreamLike, TensorT, ThreadsLike
 from ..initializers import _real
 from ._docs import _doc
 from ._fills import (_check_scale_fits, _empty_warning, _fill_dist, _fill_value, _kaiming_std,
@@ -14,7 +15,9 @@ from ._tensors import _target
 
 
 @torch_arguments()
-def uniform_(tensor, a=0.0, b=1.0, *, seed=None, stream=0, threads=None):
+def uniform_(tensor: TensorT, a: float = 0.0, b: float = 1.0, *,
+             seed: SeedLike = None, stream: StreamLike = 0,
+             threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     a, b = finite_float(a, "a"), finite_float(b, "b")
     if a > b:
@@ -48,7 +51,9 @@ uniform_.__doc__ = _doc("""\
 
 
 @torch_arguments()
-def normal_(tensor, mean=0.0, std=1.0, *, seed=None, stream=0, threads=None):
+def normal_(tensor: TensorT, mean: float = 0.0, std: float = 1.0, *,
+            seed: SeedLike = None, stream: StreamLike = 0,
+            threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     mean, std = finite_float(mean, "mean"), _nonnegative(std, "std")
     return _normal(target, mean, std, seed, stream, threads)
@@ -78,8 +83,10 @@ normal_.__doc__ = _doc("""\
 
 
 @torch_arguments()
-def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, seed=None, stream=0,
-                  threads=None):
+def trunc_normal_(tensor: TensorT, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, *,
+                  seed: SeedLike = None, stream: StreamLike = 0,
+                  threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     mean = finite_float(mean, "mean")
     std = finite_float(std, "std")
@@ -131,7 +138,9 @@ trunc_normal_.__doc__ = _doc("""\
 
 
 @torch_arguments(generator=False)
-def constant_(tensor, val, *, seed=None, stream=0, threads=None):
+def constant_(tensor: TensorT, val: float, *,
+              seed: SeedLike = None, stream: StreamLike = 0,
+              threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     return _fill_value(target, _real(val, "val"), seed, stream, threads)
 
@@ -157,11 +166,15 @@ constant_.__doc__ = _doc("""\
     """)
 
 
-def ones_(tensor, *, seed=None, stream=0, threads=None):
+def ones_(tensor: TensorT, *,
+          seed: SeedLike = None, stream: StreamLike = 0,
+          threads: ThreadsLike = None) -> TensorT:
     return _fill_value(_target(tensor), 1.0, seed, stream, threads)
 
 
-def zeros_(tensor, *, seed=None, stream=0, threads=None):
+def zeros_(tensor: TensorT, *,
+           seed: SeedLike = None, stream: StreamLike = 0,
+           threads: ThreadsLike = None) -> TensorT:
     return _fill_value(_target(tensor), 0.0, seed, stream, threads)
 
 
@@ -205,7 +218,9 @@ zeros_.__doc__ = _doc("""\
 
 
 @torch_arguments()
-def xavier_uniform_(tensor, gain=1.0, *, seed=None, stream=0, threads=None):
+def xavier_uniform_(tensor: TensorT, gain: float = 1.0, *,
+                    seed: SeedLike = None, stream: StreamLike = 0,
+                    threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     gain = _nonnegative(gain, "gain")
     std = _xavier_std(target.shape, gain)
@@ -257,7 +272,9 @@ xavier_uniform_.__doc__ = _doc("""\
 
 
 @torch_arguments()
-def xavier_normal_(tensor, gain=1.0, *, seed=None, stream=0, threads=None):
+def xavier_normal_(tensor: TensorT, gain: float = 1.0, *,
+                   seed: SeedLike = None, stream: StreamLike = 0,
+                   threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     gain = _nonnegative(gain, "gain")
     std = _xavier_std(target.shape, gain)
@@ -299,8 +316,10 @@ xavier_normal_.__doc__ = _doc("""\
 
 
 @torch_arguments()
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, seed=None,
-                     stream=0, threads=None):
+def kaiming_uniform_(tensor: TensorT, a: float = 0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu", *,
+                     seed: SeedLike = None, stream: StreamLike = 0,
+                     threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     if _empty_warning(target):
         return tensor
@@ -348,8 +367,10 @@ kaiming_uniform_.__doc__ = _doc("""\
 
 
 @torch_arguments()
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, seed=None,
-                    stream=0, threads=None):
+def kaiming_normal_(tensor: TensorT, a: float = 0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu", *,
+                    seed: SeedLike = None, stream: StreamLike = 0,
+                    threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     if _empty_warning(target):
         return tensor

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, TypeVar
 
 from ..generator import Generator
 
@@ -78,7 +78,10 @@ def _from_generator(generator, seed, stream, blocks: bool):
                     f"got {cls.__name__}")
 
 
-def torch_arguments(blocks: bool = True, generator: bool = True) -> Callable:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def torch_arguments(blocks: bool = True, generator: bool = True) -> Callable[[F], F]:
     """Decorate a fill: 0-d tensors become numbers, ``generator=`` becomes ``seed``.
 
     ``blocks``: the fill reads a :class:`Position` (element-wise fills);
@@ -87,9 +90,9 @@ def torch_arguments(blocks: bool = True, generator: bool = True) -> Callable:
     """
     takes_generator = generator
 
-    def decorate(func):
+    def decorate(func: F) -> F:
         @functools.wraps(func)
-        def wrapper(tensor, *args, **kwargs):
+        def wrapper(tensor: Any, *args: Any, **kwargs: Any) -> Any:
             generator = kwargs.pop("generator", None) if takes_generator else None
             args = tuple(_number(a) for a in args)
             kwargs = {k: (v if k in ("seed", "stream", "threads") else _number(v))
@@ -100,24 +103,25 @@ def torch_arguments(blocks: bool = True, generator: bool = True) -> Callable:
             return func(tensor, *args, **kwargs)
 
         if not takes_generator:
-            return wrapper
+            return wrapper  # type: ignore[return-value]
         sig = inspect.signature(func)
         params = list(sig.parameters.values())
         at = next((i for i, p in enumerate(params) if p.name == "seed"), len(params))
         params.insert(at, inspect.Parameter("generator", inspect.Parameter.KEYWORD_ONLY,
-                                            default=None))
-        wrapper.__signature__ = sig.replace(parameters=params)
-        return wrapper
+                                            default=None,
+                                            annotation="torch.Generator | None"))
+        wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
     return decorate
 
 
-def deprecated_alias(meth: Callable) -> Callable:
+def deprecated_alias(meth: F) -> F:
     """The non-underscore name torch still has, warning as torch's ``_make_deprecate``."""
     import warnings
     new_name = meth.__name__
     old_name = new_name[:-1]
 
-    def deprecated_init(*args, **kwargs):
+    def deprecated_init(*args: Any, **kwargs: Any) -> Any:
         warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of "
                       f"`nn.init.{new_name}`.", FutureWarning, stacklevel=2)
         return meth(*args, **kwargs)
@@ -126,4 +130,4 @@ def deprecated_alias(meth: Callable) -> Callable:
     deprecated_init.__doc__ = (f"{old_name}(...)\n\n.. warning::\n    This method is now "
                                f"deprecated in favor of :func:`{new_name}`.\n\n"
                                f"See :func:`{new_name}` for details.")
-    return deprecated_init
+    return deprecated_init  # type: ignore[return-value]

@@ -16,6 +16,8 @@ from .._stream import key_from_seed
 from .._threads import resolve_threads
 from ._builtin_rules import handler_for, module_handlers
 from ._rules import Rules
+from .._types import ModuleT, SeedLike, ThreadsLike
+from .._types import Rules as RulesLike
 from ._tensors import _import_torch, _is_dtensor, check_parameter
 
 
@@ -214,7 +216,8 @@ class _Recorder:
         self._plan.steps.append(("buffers", reset))
 
 
-def init_module(module, seed=None, *, rules=None, prefix="", threads=None):
+def init_module(module: ModuleT, seed: SeedLike = None, *, rules: Rules | None = None,
+                prefix: str = "", threads: ThreadsLike = None) -> ModuleT:
     """Initialize every parameter of a ``torch.nn.Module``, each once, by its
     owner's rule, on the stream named after it.
 

@@ -8,11 +8,18 @@ fill of the plan becomes a spec through :func:`._specs.fill_spec`.
 from __future__ import annotations
 
 from ._module import _Plan
+from typing import TYPE_CHECKING, Any
+
+from .._types import Rules as RulesLike
 from ._rules import Rules
 from ._tensors import _import_torch
 
+if TYPE_CHECKING:
+    import torch
 
-def module_specs(model, rules=None, *, prefix: str = "", buffers: bool = True) -> dict:
+
+def module_specs(model: torch.nn.Module, rules: RulesLike | None = None, *, prefix: str = "",
+                 buffers: bool = True) -> dict[str, dict[str, Any]]:
     """The spec of every tensor :func:`init_module` would write, as
     :func:`weightinit.save_safetensors` reads them; nothing is filled.
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _fill, _plan
 from .._checks import finite_float
+from .._types import SeedLike, StreamLike, TensorT, ThreadsLike
 from .._stream import key_from_seed, stream_id
 from .._threads import resolve_threads
 from ..initializers import orthonormal_q
@@ -17,7 +18,9 @@ from ._generator import torch_arguments
 from ._tensors import _target
 
 
-def eye_(tensor, *, seed=None, stream=0, threads=None):
+def eye_(tensor: TensorT, *,
+         seed: SeedLike = None, stream: StreamLike = 0,
+         threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     _check_extras(seed, stream, threads)
     if len(target.shape) != 2:
@@ -55,7 +58,9 @@ eye_.__doc__ = _doc("""\
 
 
 @torch_arguments(generator=False)
-def dirac_(tensor, groups=1, *, seed=None, stream=0, threads=None):
+def dirac_(tensor: TensorT, groups: int = 1, *,
+           seed: SeedLike = None, stream: StreamLike = 0,
+           threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     _check_extras(seed, stream, threads)
     shape = tuple(target.shape)
@@ -123,7 +128,9 @@ dirac_.__doc__ = _doc("""\
 
 
 @torch_arguments(blocks=False)
-def orthogonal_(tensor, gain=1, *, seed=None, stream=0, threads=None):
+def orthogonal_(tensor: TensorT, gain: float = 1, *,
+                seed: SeedLike = None, stream: StreamLike = 0,
+                threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     shape = tuple(target.shape)
     if len(shape) < 2:
@@ -194,7 +201,9 @@ orthogonal_.__doc__ = _doc("""\
 
 
 @torch_arguments(blocks=False)
-def sparse_(tensor, sparsity, std=0.01, *, seed=None, stream=0, threads=None):
+def sparse_(tensor: TensorT, sparsity: float, std: float = 0.01, *,
+            seed: SeedLike = None, stream: StreamLike = 0,
+            threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     shape = tuple(target.shape)
     if len(shape) != 2:
