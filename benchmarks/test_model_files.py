@@ -4,11 +4,12 @@ bfloat16 spec into one 2.63 GB file, fsynced) against
 disk, in one group (each case's rounds in turn; the machine is noisy); and
 ``weightinit init --from-hf`` of a 0.94 B-parameter Llama config (hidden
 2048, intermediate 5504, 16 layers, 16 heads, vocabulary 32000; bfloat16,
-``--max-shard-size 1GB``, two shards) against dd of the same bytes, with
-the command's peak RSS (``/usr/bin/time -f %M`` of the process itself: a
-child's ``ru_maxrss`` would count pytest's RSS at the fork) in
-``extra_info``. Targets: main job <= 1.3x dd; from-hf <= 1.5x dd and
-<= 300 MiB.
+``--max-shard-size 1GB``, two shards), cold (an empty recorded-spec cache:
+torch and transformers imported) and warm (the cache has the config),
+against dd of the same bytes, with the command's peak RSS (``/usr/bin/time
+-f %M`` of the process itself: a child's ``ru_maxrss`` would count pytest's
+RSS at the fork) in ``extra_info``. Targets: main job <= 1.3x dd; from-hf
+<= 1.5x dd and <= 300 MiB.
 
 Run: ``python -m pytest benchmarks/test_model_files.py --benchmark-group-by=group``
 (add ``--benchmark-columns=min,median,max``). Both run as fresh processes,
@@ -95,18 +96,23 @@ def from_hf(folder, config, rss):
             "--max-shard-size", "1GB", "--quiet", "--force"]
     if os.access(TIME, os.X_OK):
         argv = [TIME, "-f", "%M", "-o", str(folder / "rss.txt")] + argv
-    _run(argv, folder)
+    env = {**os.environ, "WEIGHTINIT_CACHE_DIR": str(folder / "cache")}
+    subprocess.run(argv, cwd=folder, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, env=env)
     if (folder / "rss.txt").exists():
         rss.append(int((folder / "rss.txt").read_text().split()[-1]) / 1024)   # KiB -> MiB
 
 
-def _clean_hf(folder):
+def _clean_hf(folder, cold):
     shutil.rmtree(folder / "llama", ignore_errors=True)
+    if cold:
+        shutil.rmtree(folder / "cache", ignore_errors=True)
     (folder / "dd.bin").unlink(missing_ok=True)
     return (), {}
 
 
-@pytest.mark.parametrize("case", ["dd conv=fsync", "weightinit init --from-hf"])
+@pytest.mark.parametrize("case", ["dd conv=fsync", "weightinit init --from-hf cold",
+                                  "weightinit init --from-hf warm"])
 def test_from_hf_vs_dd(benchmark, folder, case):
     if shutil.which("dd") is None:
         pytest.skip("dd is not installed")
@@ -122,7 +128,10 @@ def test_from_hf_vs_dd(benchmark, folder, case):
         fn = lambda: dd(folder, count)   # noqa: E731
     else:
         fn = lambda: from_hf(folder, config, rss)   # noqa: E731
-    benchmark.pedantic(fn, setup=lambda: _clean_hf(folder), rounds=5, iterations=1)
+    cold = case.endswith("cold")
+    if case.endswith("warm"):
+        from_hf(folder, config, [])   # the cache entry
+    benchmark.pedantic(fn, setup=lambda: _clean_hf(folder, cold), rounds=5, iterations=1)
     if rss:
         benchmark.extra_info["peak_rss_mib"] = max(rss)
         benchmark.extra_info["peak_rss_mib_median"] = sorted(rss)[len(rss) // 2]

@@ -164,20 +164,58 @@ def _write_model(tensors, output, seed, force, quiet, threads, fmt, max_shard_si
 
 
 def init_from_hf(config: str, output: str, seed=None, force=False, quiet=False, threads=None,
-                 fmt: str = "pt", max_shard_size=None, dtype=None) -> int:
+                 fmt: str = "pt", max_shard_size=None, dtype=None, cache: bool = True) -> int:
     """``weightinit init --from-hf config.json -o DIR``: the transformers
     model of ``config`` built on the meta device (no parameter allocated),
     its specs, and ``DIR/config.json`` with the weights in Hugging Face's
-    layout, all or none."""
-    specs, config_text = _specs_from_hf(config, dtype)
+    layout, all or none. ``cache=False`` (``--no-cache``) records the
+    specs again instead of reading or writing the recorded-spec cache."""
+    specs, config_text = _specs_from_hf(config, dtype, cache=cache)
     return _write_model(specs, output, seed, force, quiet, threads, fmt, max_shard_size,
                         extra_files={"config.json": config_text}, folder_only=True)
 
 
-def _specs_from_hf(config_path: str, dtype=None) -> tuple[dict, bytes]:
+def _specs_from_hf(config_path: str, dtype=None, cache: bool = True) -> tuple[dict, bytes]:
     """``(specs, config.json bytes)`` of the transformers causal-LM model
-    of ``config_path``, built on the meta device (nothing materialized). The
-    specs are the model's own init code (``init_weights``, as ``from_config``
+    of ``config_path``: from the recorded-spec cache (weightinit._spec_cache;
+    neither torch nor transformers imported) when ``cache`` and it has the
+    entry, else recorded by :func:`_record_hf` (and stored). ``dtype``
+    (every tensor's, and the config's ``dtype``) is applied afterwards: the
+    recording does not depend on it."""
+    from . import _spec_cache
+    path = Path(config_path)
+    if not path.is_file():
+        raise ValueError(f"--from-hf must name a config.json file; got {config_path!r}")
+    if dtype is not None:
+        from ._checks import resolve_dtype
+        dtype = resolve_dtype(dtype, name="--dtype").name
+    key = _spec_cache.cache_key(path.read_bytes()) if cache else None
+    entry = _spec_cache.load(key) if key is not None else None
+    if entry is None:
+        specs, config_text, modules = _record_hf(config_path)
+        if key is not None and _spec_cache.versions_match(modules):
+            _spec_cache.store(key, specs, config_text)
+    else:
+        specs, config_text = entry
+    if dtype is None:
+        return specs, config_text
+    return ({name: {**spec, "dtype": dtype} for name, spec in specs.items()},
+            _with_dtype(config_text, dtype))
+
+
+def _with_dtype(config_text: bytes, dtype: str) -> bytes:
+    """``config.json`` text with ``"dtype"`` set, as transformers writes it
+    (``to_json_string``: sorted keys, indent 2, a final newline), so that
+    ``from_pretrained(dtype="auto")`` loads the weights as written."""
+    config = json.loads(config_text)
+    config["dtype"] = dtype
+    return (json.dumps(config, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _record_hf(config_path: str) -> tuple[dict, bytes, dict]:
+    """``(specs, config.json bytes, {"torch": torch, "transformers":
+    transformers})``: the model built on the meta device (nothing
+    materialized), its own init code (``init_weights``, as ``from_config``
     runs it) recorded by :func:`weightinit.torch.record_init`, so the file
     equals ``with fast_init(seed): AutoModelForCausalLM.from_config(config)``
     bit for bit; tied weights are written once."""
@@ -188,25 +226,16 @@ def _specs_from_hf(config_path: str, dtype=None) -> tuple[dict, bytes]:
         raise ValueError(f"--from-hf needs torch and transformers ({err}); "
                          "pip install torch transformers") from None
     from .torch import record_init
-    path = Path(config_path)
-    if not path.is_file():
-        raise ValueError(f"--from-hf must name a config.json file; got {config_path!r}")
     try:
-        config = transformers.AutoConfig.from_pretrained(str(path))
+        config = transformers.AutoConfig.from_pretrained(str(config_path))
     except (OSError, ValueError, KeyError) as err:
         raise ValueError(f"--from-hf {config_path!r}: not a transformers config ({err})") from None
-    if dtype is not None:
-        from ._checks import resolve_dtype
-        dtype = resolve_dtype(dtype, name="--dtype").name
-        config.dtype = dtype   # recorded, so that from_pretrained(dtype="auto") loads it as written
     with torch.device("meta"):
         model = transformers.AutoModelForCausalLM.from_config(config)
     with record_init(module=model) as recording:
         model.init_weights()
-    specs = recording.specs
-    if dtype is not None:
-        specs = {name: {**spec, "dtype": dtype} for name, spec in specs.items()}
-    return specs, (config.to_json_string(use_diff=True)).encode("utf-8")
+    return (recording.specs, config.to_json_string(use_diff=True).encode("utf-8"),
+            {"torch": torch, "transformers": transformers})
 
 
 def _parse_param(text: str):
@@ -317,6 +346,10 @@ def _parser() -> argparse.ArgumentParser:
                         "or 500MB; a model that fits is one model.safetensors")
     i.add_argument("--dtype", default=None,
                    help="with --from-hf: every tensor's dtype (e.g. bfloat16)")
+    i.add_argument("--no-cache", action="store_true",
+                   help="with --from-hf: record the model's specs again (no torch or "
+                        "transformers import is needed when the recorded-spec cache, "
+                        "$WEIGHTINIT_CACHE_DIR or ~/.cache/weightinit, has the config)")
     i.add_argument("--seed", type=int, default=None, help="overrides the spec's seed")
     i.add_argument("--threads", type=int, default=None)
     i.add_argument("--force", action="store_true", help="overwrite an existing output")
@@ -411,9 +444,12 @@ def _run(args) -> int:
             raise ValueError("init takes a SPEC or --from-hf CONFIG (one of them)")
         if args.from_hf is not None:
             return init_from_hf(args.from_hf, args.output, args.seed, args.force, args.quiet,
-                                args.threads, args.format or "pt", args.max_shard_size, args.dtype)
+                                args.threads, args.format or "pt", args.max_shard_size, args.dtype,
+                                cache=not args.no_cache)
         if args.dtype is not None:
             raise ValueError("--dtype is for --from-hf (a spec names each tensor's dtype)")
+        if args.no_cache:
+            raise ValueError("--no-cache is for --from-hf (a spec is not recorded)")
         fmt = args.format or ("np" if args.output.endswith(".safetensors") else "pt")
         return init_model(args.spec, args.output, args.seed, args.force, args.quiet, args.threads,
                           fmt, args.max_shard_size)
