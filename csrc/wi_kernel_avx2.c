@@ -3,7 +3,7 @@
  * transforms of wi_simd_common.h, and transposes the words back into
  * element order; truncated normals evaluate the inverse CDF's tail
  * on gathered lanes. Compiled with per-file flags (CMakeLists.txt: -mavx2
- * -mf16c, no FMA) and only called after wi_dispatch.c has checked the CPU
+ * -mf16c -mfma; no contraction: only vf_fmadd/vd_fmadd fuse) and only called after wi_dispatch.c has checked the CPU
  * and OS. Same bits as wi_kernel_scalar by construction (see
  * wi_simd_common.h) and by tests/test_isa_paths.py. */
 #include <immintrin.h>
@@ -25,6 +25,9 @@ WI_ALWAYS_INLINE vf vf_set1(float a) { return _mm256_set1_ps(a); }
 WI_ALWAYS_INLINE vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
 WI_ALWAYS_INLINE vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 WI_ALWAYS_INLINE vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+/* a * b + c and c - a * b, one rounding (fmaf, fma of the scalar path) */
+WI_ALWAYS_INLINE vf vf_fmadd(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+WI_ALWAYS_INLINE vf vf_fnmadd(vf a, vf b, vf c) { return _mm256_fnmadd_ps(a, b, c); }
 WI_ALWAYS_INLINE vf vf_div(vf a, vf b) { return _mm256_div_ps(a, b); }
 WI_ALWAYS_INLINE vf vf_sqrt(vf a) { return _mm256_sqrt_ps(a); }
 WI_ALWAYS_INLINE vf vf_min(vf a, vf b) { return _mm256_min_ps(a, b); }
@@ -60,6 +63,8 @@ WI_ALWAYS_INLINE vd vd_set1(double a) { return _mm256_set1_pd(a); }
 WI_ALWAYS_INLINE vd vd_add(vd a, vd b) { return _mm256_add_pd(a, b); }
 WI_ALWAYS_INLINE vd vd_sub(vd a, vd b) { return _mm256_sub_pd(a, b); }
 WI_ALWAYS_INLINE vd vd_mul(vd a, vd b) { return _mm256_mul_pd(a, b); }
+WI_ALWAYS_INLINE vd vd_fmadd(vd a, vd b, vd c) { return _mm256_fmadd_pd(a, b, c); }
+WI_ALWAYS_INLINE vd vd_fnmadd(vd a, vd b, vd c) { return _mm256_fnmadd_pd(a, b, c); }
 WI_ALWAYS_INLINE vd vd_div(vd a, vd b) { return _mm256_div_pd(a, b); }
 WI_ALWAYS_INLINE vd vd_sqrt(vd a) { return _mm256_sqrt_pd(a); }
 WI_ALWAYS_INLINE vd vd_min(vd a, vd b) { return _mm256_min_pd(a, b); }

@@ -23,6 +23,9 @@ WI_ALWAYS_INLINE vf vf_set1(float a) { return _mm512_set1_ps(a); }
 WI_ALWAYS_INLINE vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
 WI_ALWAYS_INLINE vf vf_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
 WI_ALWAYS_INLINE vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+/* a * b + c and c - a * b, one rounding (fmaf, fma of the scalar path) */
+WI_ALWAYS_INLINE vf vf_fmadd(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
+WI_ALWAYS_INLINE vf vf_fnmadd(vf a, vf b, vf c) { return _mm512_fnmadd_ps(a, b, c); }
 WI_ALWAYS_INLINE vf vf_div(vf a, vf b) { return _mm512_div_ps(a, b); }
 WI_ALWAYS_INLINE vf vf_sqrt(vf a) { return _mm512_sqrt_ps(a); }
 WI_ALWAYS_INLINE vf vf_min(vf a, vf b) { return _mm512_min_ps(a, b); }
@@ -55,6 +58,8 @@ WI_ALWAYS_INLINE vd vd_set1(double a) { return _mm512_set1_pd(a); }
 WI_ALWAYS_INLINE vd vd_add(vd a, vd b) { return _mm512_add_pd(a, b); }
 WI_ALWAYS_INLINE vd vd_sub(vd a, vd b) { return _mm512_sub_pd(a, b); }
 WI_ALWAYS_INLINE vd vd_mul(vd a, vd b) { return _mm512_mul_pd(a, b); }
+WI_ALWAYS_INLINE vd vd_fmadd(vd a, vd b, vd c) { return _mm512_fmadd_pd(a, b, c); }
+WI_ALWAYS_INLINE vd vd_fnmadd(vd a, vd b, vd c) { return _mm512_fnmadd_pd(a, b, c); }
 WI_ALWAYS_INLINE vd vd_div(vd a, vd b) { return _mm512_div_pd(a, b); }
 WI_ALWAYS_INLINE vd vd_sqrt(vd a) { return _mm512_sqrt_pd(a); }
 WI_ALWAYS_INLINE vd vd_min(vd a, vd b) { return _mm512_min_pd(a, b); }
