@@ -117,4 +117,8 @@ WI_EMU simde__m512i wi_emu_mask_shuffle_epi32(simde__m512i src, simde__mmask16 k
 }
 #define _mm512_mask_shuffle_epi32(src, k, a, imm) wi_emu_mask_shuffle_epi32((src), (k), (a), (imm))
 
+/* a streaming store is a store (the non-temporal hint changes no value) */
+WI_EMU void wi_emu_stream_ps(float *p, simde__m512 a) { memcpy(p, &a, 64); }
+#define _mm512_stream_ps(p, a) wi_emu_stream_ps((p), (a))
+
 #endif
