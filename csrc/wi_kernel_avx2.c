@@ -8,6 +8,7 @@
  * wi_simd_common.h) and by tests/test_isa_paths.py. */
 #include <immintrin.h>
 #include "wi_kernel_simd.h"
+#include "wi_popcount.h"
 
 /* ---- primitives for wi_simd_common.h ------------------------------------
  * Masks are vectors whose lanes are true when their top bit is set (what
@@ -229,12 +230,6 @@ static const uint8_t wi_expand_idx[256][8] = {
     {0,1,2,3,4,5,6,7},
 };
 
-static inline int wi_popcount8(unsigned m)   /* no POPCNT in the flags */
-{
-    m = m - ((m >> 1) & 0x55u);
-    m = (m & 0x33u) + ((m >> 2) & 0x33u);
-    return (int)((m + (m >> 4)) & 0x0fu);
-}
 
 WI_ALWAYS_INLINE vi wi_lane_idx(const uint8_t idx[8])
 {

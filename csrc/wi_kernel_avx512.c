@@ -8,6 +8,7 @@
  * wi_simd_common.h) and by tests/test_isa_paths.py. */
 #include <immintrin.h>
 #include "wi_kernel_simd.h"
+#include "wi_popcount.h"
 
 /* ---- primitives for wi_simd_common.h ----------------------------------- */
 typedef __m512 vf;
@@ -90,13 +91,6 @@ WI_ALWAYS_INLINE vd vd_cvt_u53(vq a) { return _mm512_cvtepu64_pd(a); }
 WI_ALWAYS_INLINE vd vd_cvt_i51(vq a) { return _mm512_cvtepi64_pd(a); }
 
 /* for the gathered truncated normal */
-static inline int wi_popcount16(unsigned m)   /* no POPCNT in the flags */
-{
-    m = m - ((m >> 1) & 0x5555u);
-    m = (m & 0x3333u) + ((m >> 2) & 0x3333u);
-    m = (m + (m >> 4)) & 0x0f0fu;
-    return (int)((m + (m >> 8)) & 0x1fu);
-}
 #define WI_VF_LANES 16
 #define WI_VD_LANES 8
 WI_ALWAYS_INLINE int mf_count(mf m) { return wi_popcount16(m); }
