@@ -45,8 +45,10 @@ int wi_cpu_best_isa(void)
 {
 #if WI_X86_SIMD
     __builtin_cpu_init();        /* no-op once the runtime has run it */
+    /* FMA (CPUID leaf 1, ECX bit 12) is its own bit: the kernels' fused
+     * multiply-adds are stream version 2, so no FMA means the scalar path. */
     if (!__builtin_cpu_supports("avx") || !__builtin_cpu_supports("avx2") ||
-        !__builtin_cpu_supports("f16c"))
+        !__builtin_cpu_supports("fma") || !__builtin_cpu_supports("f16c"))
         return WI_ISA_SCALAR;
     uint64_t xcr0 = wi_xcr0();
     if ((xcr0 & WI_XCR0_YMM) != WI_XCR0_YMM) return WI_ISA_SCALAR;

@@ -1,10 +1,12 @@
 /* AVX2 (+F16C) block kernels: the primitives of wi_simd_common.h and
  * wi_simd_loop.h on 8 lanes. Compiled with per-file flags (CMakeLists.txt:
- * -mavx2 -mf16c, no FMA) and only called after wi_dispatch.c has checked
- * the CPU and OS. Same bits as wi_kernel_scalar by construction (see
- * wi_simd_common.h) and by tests/test_isa_paths.py. */
+ * -mavx2 -mf16c -mfma; no contraction, so only vf_fmadd/vd_fmadd fuse) and
+ * only called after wi_dispatch.c has checked the CPU and OS. Same bits as
+ * wi_kernel_scalar by construction (see wi_simd_common.h) and by
+ * tests/test_isa_paths.py. */
 #include <immintrin.h>
 #include "wi_kernel_simd.h"
+#include "wi_popcount.h"
 
 /* ---- primitives for wi_simd_common.h ------------------------------------
  * Masks are vectors whose lanes are true when their top bit is set (what
@@ -20,6 +22,9 @@ WI_ALWAYS_INLINE vf vf_set1(float a) { return _mm256_set1_ps(a); }
 WI_ALWAYS_INLINE vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
 WI_ALWAYS_INLINE vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 WI_ALWAYS_INLINE vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+/* a * b + c and c - a * b, one rounding (fmaf, fma of the scalar path) */
+WI_ALWAYS_INLINE vf vf_fmadd(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+WI_ALWAYS_INLINE vf vf_fnmadd(vf a, vf b, vf c) { return _mm256_fnmadd_ps(a, b, c); }
 WI_ALWAYS_INLINE vf vf_div(vf a, vf b) { return _mm256_div_ps(a, b); }
 WI_ALWAYS_INLINE vf vf_sqrt(vf a) { return _mm256_sqrt_ps(a); }
 WI_ALWAYS_INLINE vf vf_min(vf a, vf b) { return _mm256_min_ps(a, b); }
@@ -55,6 +60,8 @@ WI_ALWAYS_INLINE vd vd_set1(double a) { return _mm256_set1_pd(a); }
 WI_ALWAYS_INLINE vd vd_add(vd a, vd b) { return _mm256_add_pd(a, b); }
 WI_ALWAYS_INLINE vd vd_sub(vd a, vd b) { return _mm256_sub_pd(a, b); }
 WI_ALWAYS_INLINE vd vd_mul(vd a, vd b) { return _mm256_mul_pd(a, b); }
+WI_ALWAYS_INLINE vd vd_fmadd(vd a, vd b, vd c) { return _mm256_fmadd_pd(a, b, c); }
+WI_ALWAYS_INLINE vd vd_fnmadd(vd a, vd b, vd c) { return _mm256_fnmadd_pd(a, b, c); }
 WI_ALWAYS_INLINE vd vd_div(vd a, vd b) { return _mm256_div_pd(a, b); }
 WI_ALWAYS_INLINE vd vd_sqrt(vd a) { return _mm256_sqrt_pd(a); }
 WI_ALWAYS_INLINE vd vd_min(vd a, vd b) { return _mm256_min_pd(a, b); }
@@ -219,12 +226,6 @@ static const uint8_t wi_expand_idx[256][8] = {
     {0,1,2,3,4,5,6,7},
 };
 
-static inline int wi_popcount8(unsigned m)   /* no POPCNT in the flags */
-{
-    m = m - ((m >> 1) & 0x55u);
-    m = (m & 0x33u) + ((m >> 2) & 0x33u);
-    return (int)((m + (m >> 4)) & 0x0fu);
-}
 
 WI_ALWAYS_INLINE vi wi_lane_idx(const uint8_t idx[8])
 {

@@ -6,6 +6,7 @@
  * (see wi_simd_common.h) and by tests/test_isa_paths.py. */
 #include <immintrin.h>
 #include "wi_kernel_simd.h"
+#include "wi_popcount.h"
 
 /* ---- primitives for wi_simd_common.h ----------------------------------- */
 typedef __m512 vf;
@@ -19,6 +20,9 @@ WI_ALWAYS_INLINE vf vf_set1(float a) { return _mm512_set1_ps(a); }
 WI_ALWAYS_INLINE vf vf_add(vf a, vf b) { return _mm512_add_ps(a, b); }
 WI_ALWAYS_INLINE vf vf_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
 WI_ALWAYS_INLINE vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+/* a * b + c and c - a * b, one rounding (fmaf, fma of the scalar path) */
+WI_ALWAYS_INLINE vf vf_fmadd(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
+WI_ALWAYS_INLINE vf vf_fnmadd(vf a, vf b, vf c) { return _mm512_fnmadd_ps(a, b, c); }
 WI_ALWAYS_INLINE vf vf_div(vf a, vf b) { return _mm512_div_ps(a, b); }
 WI_ALWAYS_INLINE vf vf_sqrt(vf a) { return _mm512_sqrt_ps(a); }
 WI_ALWAYS_INLINE vf vf_min(vf a, vf b) { return _mm512_min_ps(a, b); }
@@ -51,6 +55,8 @@ WI_ALWAYS_INLINE vd vd_set1(double a) { return _mm512_set1_pd(a); }
 WI_ALWAYS_INLINE vd vd_add(vd a, vd b) { return _mm512_add_pd(a, b); }
 WI_ALWAYS_INLINE vd vd_sub(vd a, vd b) { return _mm512_sub_pd(a, b); }
 WI_ALWAYS_INLINE vd vd_mul(vd a, vd b) { return _mm512_mul_pd(a, b); }
+WI_ALWAYS_INLINE vd vd_fmadd(vd a, vd b, vd c) { return _mm512_fmadd_pd(a, b, c); }
+WI_ALWAYS_INLINE vd vd_fnmadd(vd a, vd b, vd c) { return _mm512_fnmadd_pd(a, b, c); }
 WI_ALWAYS_INLINE vd vd_div(vd a, vd b) { return _mm512_div_pd(a, b); }
 WI_ALWAYS_INLINE vd vd_sqrt(vd a) { return _mm512_sqrt_pd(a); }
 WI_ALWAYS_INLINE vd vd_min(vd a, vd b) { return _mm512_min_pd(a, b); }
@@ -81,13 +87,6 @@ WI_ALWAYS_INLINE vd vd_cvt_u53(vq a) { return _mm512_cvtepu64_pd(a); }
 WI_ALWAYS_INLINE vd vd_cvt_i51(vq a) { return _mm512_cvtepi64_pd(a); }
 
 /* for the gathered truncated normal */
-static inline int wi_popcount16(unsigned m)   /* no POPCNT in the flags */
-{
-    m = m - ((m >> 1) & 0x5555u);
-    m = (m & 0x3333u) + ((m >> 2) & 0x3333u);
-    m = (m + (m >> 4)) & 0x0f0fu;
-    return (int)((m + (m >> 8)) & 0x1fu);
-}
 #define WI_VF_LANES 16
 #define WI_VD_LANES 8
 WI_ALWAYS_INLINE int mf_count(mf m) { return wi_popcount16(m); }

@@ -1,11 +1,15 @@
 /* The library's own elementary functions for the sampling path.
  *
- * Every function here uses only +, -, *, /, sqrt, conversions, comparisons
- * and bit operations, evaluated in a fixed order, and the build disables FMA
- * contraction (-ffp-contract=off). Those operations are correctly rounded by
- * IEEE 754, so a SIMD kernel that performs the same operations in the same
- * order produces the same bits as this scalar code, on every CPU and OS.
- * That is why libm is never called while sampling.
+ * Every function here uses only +, -, *, /, sqrt, fused multiply-add (C99
+ * fma/fmaf, correctly rounded: one rounding of a * b + c), conversions,
+ * comparisons and bit operations, evaluated in a fixed order, and the build
+ * disables FMA contraction (-ffp-contract=off), so only the explicit fma
+ * calls fuse. Those operations are correctly rounded by IEEE 754, so a SIMD
+ * kernel that performs the same operations in the same order (its fused
+ * instructions where fma is called here) produces the same bits as this
+ * scalar code, on every CPU and OS. That is why libm is called while
+ * sampling for fma/fmaf only (exact by definition), never for log or sin.
+ * Which products fuse is stream version 2 (docs/contract.md 2).
  *
  * Domain notes (the callers guarantee them):
  *   wi_log*    x positive and normal (never 0, subnormal, inf or NaN).
@@ -14,6 +18,7 @@
 #ifndef WI_MATH_H
 #define WI_MATH_H
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -24,52 +29,68 @@ static inline double wi_bits_f64(uint64_t u) { double x; memcpy(&x, &u, 8); retu
 
 /* ---- natural log ------------------------------------------------------
  * x = m * 2^e with m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(s) with
- * s = (m - 1) / (m + 1), |s| <= 0.1716, as an odd series in s. */
+ * s = (m - 1) / (m + 1), |s| <= 0.1716, as an odd series in s.
+ *
+ * wi_logf_scaled(x, shift, k) = k * log(x * 2^shift) for k a power of two:
+ * k is folded into every constant, and scaling by a power of two commutes
+ * with each rounding here (no intermediate is subnormal), so the bits are
+ * k times those of log(x * 2^shift); shift is added to the exponent, so a
+ * caller's exact power-of-two scaling of x costs nothing. Box-Muller takes
+ * -2 log u from (k + 1) and shift -24, the truncated normal -log directly.
+ * m and e come from integer arithmetic on the bits (offset by the first
+ * mantissa above sqrt(2)'s float so that m = sqrt(2) rounded stays whole). */
 #define WI_LN2_HI_F 0.693359375f            /* 8 significant bits: e*hi exact */
 #define WI_LN2_LO_F -2.12194440e-4f
 #define WI_LN2_HI 6.93147180369123816490e-01 /* fdlibm split of ln 2 */
 #define WI_LN2_LO 1.90821492927058770002e-10
+#define WI_LOGF_MBASE UINT32_C(0x3f3504f4)           /* just above sqrt(1/2) */
+#define WI_LOG_MBASE UINT64_C(0x3fe6a09e667f3bce)
 
-static inline float wi_logf(float x)
+static inline float wi_logf_scaled(float x, int32_t shift, float k)
 {
-    uint32_t bits = wi_f32_bits(x);
-    int32_t e = (int32_t)(bits >> 23) - 127;
-    float m = wi_bits_f32((bits & UINT32_C(0x007fffff)) | UINT32_C(0x3f800000));
-    if (m > 1.41421356f) { m = m * 0.5f; e = e + 1; }
+    /* t = bits - MBASE + 2^30 (positive): its exponent field is e + 128,
+     * its mantissa field m's offset from MBASE */
+    uint32_t t = wi_f32_bits(x) + (UINT32_C(0x40000000) - WI_LOGF_MBASE);
+    int32_t e = (int32_t)(t >> 23) - (128 - shift);
+    float m = wi_bits_f32((t & UINT32_C(0x007fffff)) + WI_LOGF_MBASE);
     float s = (m - 1.0f) / (m + 1.0f);
     float s2 = s * s;
-    float poly = 2.0f / 9.0f;
-    poly = poly * s2 + 2.0f / 7.0f;
-    poly = poly * s2 + 2.0f / 5.0f;
-    poly = poly * s2 + 2.0f / 3.0f;
-    float logm = s * (poly * s2) + (s + s);
+    float poly = k * (2.0f / 9.0f);
+    poly = fmaf(poly, s2, k * (2.0f / 7.0f));
+    poly = fmaf(poly, s2, k * (2.0f / 5.0f));
+    poly = fmaf(poly, s2, k * (2.0f / 3.0f));
+    float logm = fmaf(s, poly * s2, s * (2.0f * k));
     float ef = (float)e;
-    return (ef * WI_LN2_HI_F) + (logm + ef * WI_LN2_LO_F);
+    /* e * hi is exact (8-bit hi), so the outer fma is a plain sum */
+    return fmaf(ef, k * WI_LN2_HI_F, fmaf(ef, k * WI_LN2_LO_F, logm));
 }
 
-static inline double wi_log(double x)
+static inline float wi_logf(float x) { return wi_logf_scaled(x, 0, 1.0f); }
+
+static inline double wi_log_scaled(double x, int64_t shift, double k)
 {
-    uint64_t bits = wi_f64_bits(x);
-    int64_t e = (int64_t)(bits >> 52) - 1023;
-    double m = wi_bits_f64((bits & UINT64_C(0x000fffffffffffff)) | UINT64_C(0x3ff0000000000000));
-    if (m > 1.4142135623730951) { m = m * 0.5; e = e + 1; }
+    uint64_t t = wi_f64_bits(x) + ((UINT64_C(1) << 62) - WI_LOG_MBASE);
+    int64_t e = (int64_t)(t >> 52) - (1024 - shift);
+    double m = wi_bits_f64((t & UINT64_C(0x000fffffffffffff)) + WI_LOG_MBASE);
     double s = (m - 1.0) / (m + 1.0);
     double s2 = s * s;
-    double poly = 2.0 / 23.0;
-    poly = poly * s2 + 2.0 / 21.0;
-    poly = poly * s2 + 2.0 / 19.0;
-    poly = poly * s2 + 2.0 / 17.0;
-    poly = poly * s2 + 2.0 / 15.0;
-    poly = poly * s2 + 2.0 / 13.0;
-    poly = poly * s2 + 2.0 / 11.0;
-    poly = poly * s2 + 2.0 / 9.0;
-    poly = poly * s2 + 2.0 / 7.0;
-    poly = poly * s2 + 2.0 / 5.0;
-    poly = poly * s2 + 2.0 / 3.0;
-    double logm = s * (poly * s2) + (s + s);
+    double poly = k * (2.0 / 23.0);
+    poly = fma(poly, s2, k * (2.0 / 21.0));
+    poly = fma(poly, s2, k * (2.0 / 19.0));
+    poly = fma(poly, s2, k * (2.0 / 17.0));
+    poly = fma(poly, s2, k * (2.0 / 15.0));
+    poly = fma(poly, s2, k * (2.0 / 13.0));
+    poly = fma(poly, s2, k * (2.0 / 11.0));
+    poly = fma(poly, s2, k * (2.0 / 9.0));
+    poly = fma(poly, s2, k * (2.0 / 7.0));
+    poly = fma(poly, s2, k * (2.0 / 5.0));
+    poly = fma(poly, s2, k * (2.0 / 3.0));
+    double logm = fma(s, poly * s2, s * (2.0 * k));
     double ef = (double)e;
-    return (ef * WI_LN2_HI) + (logm + ef * WI_LN2_LO);
+    return fma(ef, k * WI_LN2_HI, fma(ef, k * WI_LN2_LO, logm));   /* e * hi exact */
 }
+
+static inline double wi_log(double x) { return wi_log_scaled(x, 0, 1.0); }
 
 /* ---- sin and cos of 2*pi*k/2^24 (float) and 2*pi*k/2^53 (double) -------
  * The turn k is split exactly into a quadrant n and a remainder f in
@@ -82,17 +103,17 @@ static inline void wi_sincos_turn_f32(uint32_t k24, float *s, float *c)
     float f = (float)r * 0x1p-24f;
     float f2 = f * f;
     float sp = 42.058693944897655f;
-    sp = sp * f2 + -76.70585975306139f;
-    sp = sp * f2 + 81.60524927607506f;
-    sp = sp * f2 + -41.34170224039976f;
-    sp = sp * f2 + 6.283185307179586f;
+    sp = fmaf(sp, f2, -76.70585975306139f);
+    sp = fmaf(sp, f2, 81.60524927607506f);
+    sp = fmaf(sp, f2, -41.34170224039976f);
+    sp = fmaf(sp, f2, 6.283185307179586f);
     float sn = sp * f;
     float cp = -26.4262567833744f;
-    cp = cp * f2 + 60.24464137187666f;
-    cp = cp * f2 + -85.45681720669373f;
-    cp = cp * f2 + 64.9393940226683f;
-    cp = cp * f2 + -19.739208802178716f;
-    float cs = cp * f2 + 1.0f;
+    cp = fmaf(cp, f2, 60.24464137187666f);
+    cp = fmaf(cp, f2, -85.45681720669373f);
+    cp = fmaf(cp, f2, 64.9393940226683f);
+    cp = fmaf(cp, f2, -19.739208802178716f);
+    float cs = fmaf(cp, f2, 1.0f);
     switch (n & 3u) {
     case 0: *s = sn;  *c = cs;  break;
     case 1: *s = cs;  *c = -sn; break;
@@ -108,25 +129,25 @@ static inline void wi_sincos_turn_f64(uint64_t k53, double *s, double *c)
     double f = (double)r * 0x1p-53;
     double f2 = f * f;
     double sp = 0.10422916220813984;
-    sp = sp * f2 + -0.7181223017785006;
-    sp = sp * f2 + 3.819952584848282;
-    sp = sp * f2 + -15.09464257682299;
-    sp = sp * f2 + 42.058693944897655;
-    sp = sp * f2 + -76.70585975306139;
-    sp = sp * f2 + 81.60524927607506;
-    sp = sp * f2 + -41.34170224039976;
-    sp = sp * f2 + 6.283185307179586;
+    sp = fma(sp, f2, -0.7181223017785006);
+    sp = fma(sp, f2, 3.819952584848282);
+    sp = fma(sp, f2, -15.09464257682299);
+    sp = fma(sp, f2, 42.058693944897655);
+    sp = fma(sp, f2, -76.70585975306139);
+    sp = fma(sp, f2, 81.60524927607506);
+    sp = fma(sp, f2, -41.34170224039976);
+    sp = fma(sp, f2, 6.283185307179586);
     double sn = sp * f;
     double cp = -0.03638284114254567;
-    cp = cp * f2 + 0.28200596845579123;
-    cp = cp * f2 + -1.714390711088672;
-    cp = cp * f2 + 7.903536371318469;
-    cp = cp * f2 + -26.4262567833744;
-    cp = cp * f2 + 60.24464137187666;
-    cp = cp * f2 + -85.45681720669373;
-    cp = cp * f2 + 64.9393940226683;
-    cp = cp * f2 + -19.739208802178716;
-    double cs = cp * f2 + 1.0;
+    cp = fma(cp, f2, 0.28200596845579123);
+    cp = fma(cp, f2, -1.714390711088672);
+    cp = fma(cp, f2, 7.903536371318469);
+    cp = fma(cp, f2, -26.4262567833744);
+    cp = fma(cp, f2, 60.24464137187666);
+    cp = fma(cp, f2, -85.45681720669373);
+    cp = fma(cp, f2, 64.9393940226683);
+    cp = fma(cp, f2, -19.739208802178716);
+    double cs = fma(cp, f2, 1.0);
     switch (n & 3u) {
     case 0: *s = sn;  *c = cs;  break;
     case 1: *s = cs;  *c = -sn; break;
@@ -145,8 +166,8 @@ static inline void wi_sincos_turn_f64(uint64_t k53, double *s, double *c)
  * pass it from a log-domain computation when the probability underflows. */
 /* The coefficients, highest power first, declared once for the scalar and
  * the SIMD kernels (wi_simd_common.h). Each polynomial is evaluated by
- * Horner's rule in this order, c[0] * r + c[1], ..., which with
- * -ffp-contract=off gives the same bits on every path. */
+ * Horner's rule in this order, fma(c[0], r, c[1]), ..., which gives the
+ * same bits on every path. */
 static const float wi_as241_central_num_f32[4] = {
     5.9109374720e+01f, 1.5929113202e+02f, 5.0434271938e+01f, 3.3871327179e+00f};
 static const float wi_as241_central_den_f32[4] = {
@@ -183,17 +204,19 @@ static const double wi_as241_far_den_f64[8] = {
     7.86869131145613259100e-4, 1.48753612908506148525e-2, 1.36929880922735805310e-1,
     5.99832206555887937690e-1, 1.0};
 
-/* c[0] * r + c[1], ... written out, so the compiler folds the coefficients
- * to constants before it weighs inlining (a loop here made the scalar
- * kernel's inliner outline wi_boxmuller_f32: +1.7 instructions a sample). */
-#define WI_HORNER3(c, r) (((c)[0] * (r) + (c)[1]) * (r) + (c)[2])
-#define WI_HORNER4(c, r) (WI_HORNER3(c, r) * (r) + (c)[3])
-#define WI_HORNER8(c, r) \
-    (((((WI_HORNER4(c, r) * (r) + (c)[4]) * (r) + (c)[5]) * (r) + (c)[6]) * (r) + (c)[7]))
+/* fma(c[0], r, c[1]), ... written out, so the compiler folds the
+ * coefficients to constants before it weighs inlining (a loop here made the
+ * scalar kernel's inliner outline wi_boxmuller_f32: +1.7 instructions a
+ * sample). HORNER3/4 are float (the f32 tables), HORNER8 double. */
+#define WI_HORNER3(c, r) fmaf(fmaf((c)[0], (r), (c)[1]), (r), (c)[2])
+#define WI_HORNER4(c, r) fmaf(WI_HORNER3(c, r), (r), (c)[3])
+#define WI_HORNER8(c, r)                                                              \
+    fma(fma(fma(fma(fma(fma(fma((c)[0], (r), (c)[1]), (r), (c)[2]), (r), (c)[3]), (r), \
+                    (c)[4]), (r), (c)[5]), (r), (c)[6]), (r), (c)[7])
 
 static inline float wi_ndtri_central_f32(float q)
 {
-    float r = 0.180625f - q * q;
+    float r = fmaf(-q, q, 0.180625f);
     return q * WI_HORNER4(wi_as241_central_num_f32, r) / WI_HORNER4(wi_as241_central_den_f32, r);
 }
 
@@ -209,7 +232,7 @@ static inline float wi_ndtri_tail_f32(float s) /* s = sqrt(-log tail prob) */
 
 static inline double wi_ndtri_central_f64(double q)
 {
-    double r = 0.180625 - q * q;
+    double r = fma(-q, q, 0.180625);
     return q * WI_HORNER8(wi_as241_central_num_f64, r) / WI_HORNER8(wi_as241_central_den_f64, r);
 }
 

@@ -4,7 +4,7 @@
  * primitives below, then includes this header:
  *   vf, vi, mf   float32 lanes, their uint32 words, a lane mask
  *   vd, vq, md   float64 lanes, their uint64 words, a lane mask
- *   vf_add .. vf_max, vf_lt/le/gt (ordered: false on NaN), vf_blend(m, a, b)
+ *   vf_add .. vf_max, vf_fmadd/vf_fnmadd (fused), vf_lt/le/gt (ordered: false on NaN), vf_blend(m, a, b)
  *   (b where m, else a), vf_cvt_i32 (exact here), vf_bits/vf_from_bits,
  *   vi_* integer ops, mf_and/mf_andnot(a, b) = ~a & b/any/all, mf_lowbit(n)
  *   (lanes whose bit 0 is set); the same for double, plus vd_cvt_u53 (uint64
@@ -16,8 +16,10 @@
  *   (the lanes whose sign bit is set), and their double counterparts.
  *
  * Bit identity with the scalar path: every function performs exactly the
- * scalar operations in the same order -- separate multiply and add, never
- * FMA; vf_min(a, b) = a < b ? a : b and vf_max(a, b) = a > b ? a : b, which
+ * scalar operations in the same order -- vf_fmadd(a, b, c) = a * b + c and
+ * vf_fnmadd(a, b, c) = c - a * b, one rounding, exactly where the scalar
+ * code calls fmaf/fma, and a separate multiply and add everywhere else
+ * (stream version 2, docs/contract.md 2); vf_min(a, b) = a < b ? a : b and vf_max(a, b) = a > b ? a : b, which
  * is the IEEE-exact meaning of MINPS/MAXPS and of the scalar ternaries,
  * NaN and signed zeros included; negation flips the sign bit. A scalar
  * branch becomes both arms computed and blended by the scalar's own
@@ -51,25 +53,22 @@ WI_ALWAYS_INLINE wi_vconsts_f32 wi_vconsts_f32_make(const wi_consts *c)
 WI_ALWAYS_INLINE vf vf_neg(vf x) { return vf_from_bits(vi_xor(vf_bits(x), vi_set1(UINT32_C(0x80000000)))); }
 WI_ALWAYS_INLINE vf vf_abs(vf x) { return vf_from_bits(vi_and(vf_bits(x), vi_set1(UINT32_C(0x7fffffff)))); }
 
-/* wi_logf */
-WI_ALWAYS_INLINE vf wi_v_logf(vf x)
+/* wi_logf_scaled (shift and k constants, folded) */
+WI_ALWAYS_INLINE vf wi_v_logf_scaled(vf x, int32_t shift, float k)
 {
     const vf one = vf_set1(1.0f);
-    vi bits = vf_bits(x);
-    vi e = vi_sub(vi_srl(bits, 23), vi_set1(127));
-    vf m = vf_from_bits(vi_or(vi_and(bits, vi_set1(UINT32_C(0x007fffff))), vi_set1(UINT32_C(0x3f800000))));
-    mf big = vf_gt(m, vf_set1(1.41421356f));
-    m = vf_blend(big, m, vf_mul(m, vf_set1(0.5f)));
-    e = vi_blend(big, e, vi_add(e, vi_set1(1)));
+    vi t = vi_add(vf_bits(x), vi_set1(UINT32_C(0x40000000) - WI_LOGF_MBASE));
+    vi e = vi_sub(vi_srl(t, 23), vi_set1((uint32_t)(128 - shift)));
+    vf m = vf_from_bits(vi_add(vi_and(t, vi_set1(UINT32_C(0x007fffff))), vi_set1(WI_LOGF_MBASE)));
     vf s = vf_div(vf_sub(m, one), vf_add(m, one));
     vf s2 = vf_mul(s, s);
-    vf poly = vf_set1(2.0f / 9.0f);
-    poly = vf_add(vf_mul(poly, s2), vf_set1(2.0f / 7.0f));
-    poly = vf_add(vf_mul(poly, s2), vf_set1(2.0f / 5.0f));
-    poly = vf_add(vf_mul(poly, s2), vf_set1(2.0f / 3.0f));
-    vf logm = vf_add(vf_mul(s, vf_mul(poly, s2)), vf_add(s, s));
+    vf poly = vf_set1(k * (2.0f / 9.0f));
+    poly = vf_fmadd(poly, s2, vf_set1(k * (2.0f / 7.0f)));
+    poly = vf_fmadd(poly, s2, vf_set1(k * (2.0f / 5.0f)));
+    poly = vf_fmadd(poly, s2, vf_set1(k * (2.0f / 3.0f)));
+    vf logm = vf_fmadd(s, vf_mul(poly, s2), vf_mul(s, vf_set1(2.0f * k)));
     vf ef = vf_cvt_i32(e);
-    return vf_add(vf_mul(ef, vf_set1(WI_LN2_HI_F)), vf_add(logm, vf_mul(ef, vf_set1(WI_LN2_LO_F))));
+    return vf_fmadd(ef, vf_set1(k * WI_LN2_HI_F), vf_fmadd(ef, vf_set1(k * WI_LN2_LO_F), logm));
 }
 
 /* wi_sincos_turn_f32: the quadrant switch as a swap (bit 0 of n) and two
@@ -81,17 +80,17 @@ WI_ALWAYS_INLINE void wi_v_sincos_turn_f32(vi k24, vf *s, vf *c)
     vf f = vf_mul(vf_cvt_i32(r), vf_set1(0x1p-24f));
     vf f2 = vf_mul(f, f);
     vf sp = vf_set1(42.058693944897655f);
-    sp = vf_add(vf_mul(sp, f2), vf_set1(-76.70585975306139f));
-    sp = vf_add(vf_mul(sp, f2), vf_set1(81.60524927607506f));
-    sp = vf_add(vf_mul(sp, f2), vf_set1(-41.34170224039976f));
-    sp = vf_add(vf_mul(sp, f2), vf_set1(6.283185307179586f));
+    sp = vf_fmadd(sp, f2, vf_set1(-76.70585975306139f));
+    sp = vf_fmadd(sp, f2, vf_set1(81.60524927607506f));
+    sp = vf_fmadd(sp, f2, vf_set1(-41.34170224039976f));
+    sp = vf_fmadd(sp, f2, vf_set1(6.283185307179586f));
     vf sn = vf_mul(sp, f);
     vf cp = vf_set1(-26.4262567833744f);
-    cp = vf_add(vf_mul(cp, f2), vf_set1(60.24464137187666f));
-    cp = vf_add(vf_mul(cp, f2), vf_set1(-85.45681720669373f));
-    cp = vf_add(vf_mul(cp, f2), vf_set1(64.9393940226683f));
-    cp = vf_add(vf_mul(cp, f2), vf_set1(-19.739208802178716f));
-    vf cs = vf_add(vf_mul(cp, f2), vf_set1(1.0f));
+    cp = vf_fmadd(cp, f2, vf_set1(60.24464137187666f));
+    cp = vf_fmadd(cp, f2, vf_set1(-85.45681720669373f));
+    cp = vf_fmadd(cp, f2, vf_set1(64.9393940226683f));
+    cp = vf_fmadd(cp, f2, vf_set1(-19.739208802178716f));
+    vf cs = vf_fmadd(cp, f2, vf_set1(1.0f));
     mf swap = mf_lowbit(n);
     const vi sign = vi_set1(UINT32_C(0x80000000));
     vi sign_s = vi_and(vi_sll(n, 30), sign);
@@ -107,15 +106,15 @@ WI_ALWAYS_INLINE vf wi_v_uniform_f32(const wi_vconsts_f32 *k, vi w)
     return vf_min(vf_add(k->low, vf_mul(u, k->range)), k->high_below);
 }
 
-/* wi_boxmuller_f32 followed by mean + std * z */
+/* wi_normal_f32 */
 WI_ALWAYS_INLINE void wi_v_normal_f32(const wi_vconsts_f32 *k, vi w_radius, vi w_angle, vf *z0, vf *z1)
 {
-    vf u = vf_mul(vf_cvt_i32(vi_add(vi_srl(w_radius, 8), vi_set1(1))), vf_set1(0x1p-24f));
-    vf r = vf_sqrt(vf_mul(vf_set1(-2.0f), wi_v_logf(u)));
+    vf r = vf_sqrt(wi_v_logf_scaled(vf_cvt_i32(vi_add(vi_srl(w_radius, 8), vi_set1(1))), -24, -2.0f));
     vf s, c;
     wi_v_sincos_turn_f32(vi_srl(w_angle, 8), &s, &c);
-    *z0 = vf_add(k->mean, vf_mul(k->std, vf_mul(r, c)));
-    *z1 = vf_add(k->mean, vf_mul(k->std, vf_mul(r, s)));
+    vf rs = vf_mul(k->std, r);
+    *z0 = vf_fmadd(rs, c, k->mean);
+    *z1 = vf_fmadd(rs, s, k->mean);
 }
 
 /* wi_truncnorm_f32 in stages, so that a kernel may evaluate the tail on
@@ -125,8 +124,8 @@ WI_ALWAYS_INLINE void wi_v_tn_prefix_f32(const wi_vconsts_f32 *k, vi w, vf *t, v
                                         mf *lower, mf *central)
 {
     const vf half = vf_set1(0.5f);
-    vf u = vf_mul(vf_add(vf_cvt_i32(vi_srl(w, 9)), half), vf_set1(0x1p-23f));
-    *t = vf_add(k->r0, vf_mul(u, k->r1));
+    vf u = vf_fmadd(vf_cvt_i32(vi_srl(w, 9)), vf_set1(0x1p-23f), vf_set1(0x1p-24f));
+    *t = vf_fmadd(u, k->r1, k->r0);
     *p = vf_mul(k->pb, *t);
     *lower = vf_lt(*p, half);
     *q = vf_sub(*p, half);
@@ -139,16 +138,16 @@ WI_ALWAYS_INLINE vf wi_v_tn_tail_arg_f32(vf t, vf p, mf lower)
     return vf_blend(lower, vf_max(vf_sub(vf_set1(1.0f), p), vf_set1(0x1p-126f)), t);
 }
 
-/* c[0] * r + c[1], ... as WI_HORNER3/4 of wi_math.h (its AS 241 tables),
+/* fma(c[0], r, c[1]), ... as WI_HORNER3/4 of wi_math.h (its AS 241 tables),
  * written out so the coefficients fold to constants as literals would. */
 #define WI_V_HORNER3(c, r) \
-    vf_add(vf_mul(vf_add(vf_mul(vf_set1((c)[0]), (r)), vf_set1((c)[1])), (r)), vf_set1((c)[2]))
-#define WI_V_HORNER4(c, r) vf_add(vf_mul(WI_V_HORNER3(c, r), (r)), vf_set1((c)[3]))
+    vf_fmadd(vf_fmadd(vf_set1((c)[0]), (r), vf_set1((c)[1])), (r), vf_set1((c)[2]))
+#define WI_V_HORNER4(c, r) vf_fmadd(WI_V_HORNER3(c, r), (r), vf_set1((c)[3]))
 
 /* wi_ndtri_central_f32 as numerator (q * num) and denominator. */
 WI_ALWAYS_INLINE void wi_v_ndtri_central_f32(vf q, vf *num, vf *den)
 {
-    vf r = vf_sub(vf_set1(0.180625f), vf_mul(q, q));
+    vf r = vf_fnmadd(q, q, vf_set1(0.180625f));
     *num = vf_mul(q, WI_V_HORNER4(wi_as241_central_num_f32, r));
     *den = WI_V_HORNER4(wi_as241_central_den_f32, r);
 }
@@ -160,9 +159,8 @@ WI_ALWAYS_INLINE void wi_v_ndtri_central_f32(vf q, vf *num, vf *den)
 WI_ALWAYS_INLINE void wi_v_ndtri_tail_f32(const wi_vconsts_f32 *k, vf tail_arg, mf lower, mf tail,
                                          vf *num, vf *den)
 {
-    vf log_tail = wi_v_logf(tail_arg);
-    log_tail = vf_blend(lower, log_tail, vf_add(log_tail, k->logpb));
-    vf s = vf_sqrt(vf_neg(log_tail));
+    vf neg_log = wi_v_logf_scaled(tail_arg, 0, -1.0f);
+    vf s = vf_sqrt(vf_blend(lower, neg_log, vf_sub(neg_log, k->logpb)));
     mf le5 = vf_le(s, vf_set1(5.0f));
     mf near = mf_and(tail, le5);
     mf far = mf_andnot(le5, tail);
@@ -184,7 +182,7 @@ WI_ALWAYS_INLINE vf wi_v_tn_finish_f32(const wi_vconsts_f32 *k, vf z)
     z = vf_mul(z, k->flip);
     z = vf_max(z, k->lo);
     z = vf_min(z, k->hi);
-    return vf_add(k->mean, vf_mul(k->std, z));
+    return vf_fmadd(k->std, z, k->mean);
 }
 
 /* wi_truncnorm_f32, all lanes in place. The central and tail rationals
@@ -225,33 +223,30 @@ WI_ALWAYS_INLINE wi_vconsts_f64 wi_vconsts_f64_make(const wi_consts *c)
 WI_ALWAYS_INLINE vd vd_neg(vd x) { return vd_from_bits(vq_xor(vd_bits(x), vq_set1(UINT64_C(0x8000000000000000)))); }
 WI_ALWAYS_INLINE vd vd_abs(vd x) { return vd_from_bits(vq_and(vd_bits(x), vq_set1(UINT64_C(0x7fffffffffffffff)))); }
 
-/* wi_log */
-WI_ALWAYS_INLINE vd wi_v_log(vd x)
+/* wi_log_scaled */
+WI_ALWAYS_INLINE vd wi_v_log_scaled(vd x, int64_t shift, double k)
 {
     const vd one = vd_set1(1.0);
-    vq bits = vd_bits(x);
-    vq e = vq_sub(vq_srl(bits, 52), vq_set1(1023));
-    vd m = vd_from_bits(vq_or(vq_and(bits, vq_set1(UINT64_C(0x000fffffffffffff))),
-                              vq_set1(UINT64_C(0x3ff0000000000000))));
-    md big = vd_gt(m, vd_set1(1.4142135623730951));
-    m = vd_blend(big, m, vd_mul(m, vd_set1(0.5)));
-    e = vq_blend(big, e, vq_add(e, vq_set1(1)));
+    vq t = vq_add(vd_bits(x), vq_set1((UINT64_C(1) << 62) - WI_LOG_MBASE));
+    vq e = vq_sub(vq_srl(t, 52), vq_set1((uint64_t)(1024 - shift)));
+    vd m = vd_from_bits(vq_add(vq_and(t, vq_set1(UINT64_C(0x000fffffffffffff))),
+                               vq_set1(WI_LOG_MBASE)));
     vd s = vd_div(vd_sub(m, one), vd_add(m, one));
     vd s2 = vd_mul(s, s);
-    vd poly = vd_set1(2.0 / 23.0);
-    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 21.0));
-    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 19.0));
-    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 17.0));
-    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 15.0));
-    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 13.0));
-    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 11.0));
-    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 9.0));
-    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 7.0));
-    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 5.0));
-    poly = vd_add(vd_mul(poly, s2), vd_set1(2.0 / 3.0));
-    vd logm = vd_add(vd_mul(s, vd_mul(poly, s2)), vd_add(s, s));
+    vd poly = vd_set1(k * (2.0 / 23.0));
+    poly = vd_fmadd(poly, s2, vd_set1(k * (2.0 / 21.0)));
+    poly = vd_fmadd(poly, s2, vd_set1(k * (2.0 / 19.0)));
+    poly = vd_fmadd(poly, s2, vd_set1(k * (2.0 / 17.0)));
+    poly = vd_fmadd(poly, s2, vd_set1(k * (2.0 / 15.0)));
+    poly = vd_fmadd(poly, s2, vd_set1(k * (2.0 / 13.0)));
+    poly = vd_fmadd(poly, s2, vd_set1(k * (2.0 / 11.0)));
+    poly = vd_fmadd(poly, s2, vd_set1(k * (2.0 / 9.0)));
+    poly = vd_fmadd(poly, s2, vd_set1(k * (2.0 / 7.0)));
+    poly = vd_fmadd(poly, s2, vd_set1(k * (2.0 / 5.0)));
+    poly = vd_fmadd(poly, s2, vd_set1(k * (2.0 / 3.0)));
+    vd logm = vd_fmadd(s, vd_mul(poly, s2), vd_mul(s, vd_set1(2.0 * k)));
     vd ef = vd_cvt_i51(e);
-    return vd_add(vd_mul(ef, vd_set1(WI_LN2_HI)), vd_add(logm, vd_mul(ef, vd_set1(WI_LN2_LO))));
+    return vd_fmadd(ef, vd_set1(k * WI_LN2_HI), vd_fmadd(ef, vd_set1(k * WI_LN2_LO), logm));
 }
 
 /* wi_sincos_turn_f64 */
@@ -262,25 +257,25 @@ WI_ALWAYS_INLINE void wi_v_sincos_turn_f64(vq k53, vd *s, vd *c)
     vd f = vd_mul(vd_cvt_i51(r), vd_set1(0x1p-53));
     vd f2 = vd_mul(f, f);
     vd sp = vd_set1(0.10422916220813984);
-    sp = vd_add(vd_mul(sp, f2), vd_set1(-0.7181223017785006));
-    sp = vd_add(vd_mul(sp, f2), vd_set1(3.819952584848282));
-    sp = vd_add(vd_mul(sp, f2), vd_set1(-15.09464257682299));
-    sp = vd_add(vd_mul(sp, f2), vd_set1(42.058693944897655));
-    sp = vd_add(vd_mul(sp, f2), vd_set1(-76.70585975306139));
-    sp = vd_add(vd_mul(sp, f2), vd_set1(81.60524927607506));
-    sp = vd_add(vd_mul(sp, f2), vd_set1(-41.34170224039976));
-    sp = vd_add(vd_mul(sp, f2), vd_set1(6.283185307179586));
+    sp = vd_fmadd(sp, f2, vd_set1(-0.7181223017785006));
+    sp = vd_fmadd(sp, f2, vd_set1(3.819952584848282));
+    sp = vd_fmadd(sp, f2, vd_set1(-15.09464257682299));
+    sp = vd_fmadd(sp, f2, vd_set1(42.058693944897655));
+    sp = vd_fmadd(sp, f2, vd_set1(-76.70585975306139));
+    sp = vd_fmadd(sp, f2, vd_set1(81.60524927607506));
+    sp = vd_fmadd(sp, f2, vd_set1(-41.34170224039976));
+    sp = vd_fmadd(sp, f2, vd_set1(6.283185307179586));
     vd sn = vd_mul(sp, f);
     vd cp = vd_set1(-0.03638284114254567);
-    cp = vd_add(vd_mul(cp, f2), vd_set1(0.28200596845579123));
-    cp = vd_add(vd_mul(cp, f2), vd_set1(-1.714390711088672));
-    cp = vd_add(vd_mul(cp, f2), vd_set1(7.903536371318469));
-    cp = vd_add(vd_mul(cp, f2), vd_set1(-26.4262567833744));
-    cp = vd_add(vd_mul(cp, f2), vd_set1(60.24464137187666));
-    cp = vd_add(vd_mul(cp, f2), vd_set1(-85.45681720669373));
-    cp = vd_add(vd_mul(cp, f2), vd_set1(64.9393940226683));
-    cp = vd_add(vd_mul(cp, f2), vd_set1(-19.739208802178716));
-    vd cs = vd_add(vd_mul(cp, f2), vd_set1(1.0));
+    cp = vd_fmadd(cp, f2, vd_set1(0.28200596845579123));
+    cp = vd_fmadd(cp, f2, vd_set1(-1.714390711088672));
+    cp = vd_fmadd(cp, f2, vd_set1(7.903536371318469));
+    cp = vd_fmadd(cp, f2, vd_set1(-26.4262567833744));
+    cp = vd_fmadd(cp, f2, vd_set1(60.24464137187666));
+    cp = vd_fmadd(cp, f2, vd_set1(-85.45681720669373));
+    cp = vd_fmadd(cp, f2, vd_set1(64.9393940226683));
+    cp = vd_fmadd(cp, f2, vd_set1(-19.739208802178716));
+    vd cs = vd_fmadd(cp, f2, vd_set1(1.0));
     md swap = md_lowbit(n);
     const vq sign = vq_set1(UINT64_C(0x8000000000000000));
     vq sign_s = vq_and(vq_sll(n, 62), sign);
@@ -296,21 +291,21 @@ WI_ALWAYS_INLINE vd wi_v_uniform_f64(const wi_vconsts_f64 *k, vq x)
     return vd_min(vd_add(k->low, vd_mul(u, k->range)), k->high_below);
 }
 
-/* wi_boxmuller_f64 followed by mean + std * z */
+/* wi_normal_f64 */
 WI_ALWAYS_INLINE void wi_v_normal_f64(const wi_vconsts_f64 *k, vq x_radius, vq x_angle, vd *z0, vd *z1)
 {
-    vd u = vd_mul(vd_cvt_u53(vq_add(vq_srl(x_radius, 11), vq_set1(1))), vd_set1(0x1p-53));
-    vd r = vd_sqrt(vd_mul(vd_set1(-2.0), wi_v_log(u)));
+    vd r = vd_sqrt(wi_v_log_scaled(vd_cvt_u53(vq_add(vq_srl(x_radius, 11), vq_set1(1))), -53, -2.0));
     vd s, c;
     wi_v_sincos_turn_f64(vq_srl(x_angle, 11), &s, &c);
-    *z0 = vd_add(k->mean, vd_mul(k->std, vd_mul(r, c)));
-    *z1 = vd_add(k->mean, vd_mul(k->std, vd_mul(r, s)));
+    vd rs = vd_mul(k->std, r);
+    *z0 = vd_fmadd(rs, c, k->mean);
+    *z1 = vd_fmadd(rs, s, k->mean);
 }
 
 WI_ALWAYS_INLINE vd wi_v_horner8(vd r, const double c[8])
 {
     vd y = vd_set1(c[0]);
-    for (int i = 1; i < 8; i++) y = vd_add(vd_mul(y, r), vd_set1(c[i]));
+    for (int i = 1; i < 8; i++) y = vd_fmadd(y, r, vd_set1(c[i]));
     return y;
 }
 
@@ -319,8 +314,8 @@ WI_ALWAYS_INLINE void wi_v_tn_prefix_f64(const wi_vconsts_f64 *k, vq x, vd *t, v
                                          md *lower, md *central)
 {
     const vd half = vd_set1(0.5);
-    vd u = vd_mul(vd_add(vd_cvt_u53(vq_srl(x, 12)), half), vd_set1(0x1p-52));
-    *t = vd_add(k->r0, vd_mul(u, k->r1));
+    vd u = vd_fmadd(vd_cvt_u53(vq_srl(x, 12)), vd_set1(0x1p-52), vd_set1(0x1p-53));
+    *t = vd_fmadd(u, k->r1, k->r0);
     *p = vd_mul(k->pb, *t);
     *lower = vd_lt(*p, half);
     *q = vd_sub(*p, half);
@@ -335,7 +330,7 @@ WI_ALWAYS_INLINE vd wi_v_tn_tail_arg_f64(vd t, vd p, md lower)
 /* wi_ndtri_central_f64 as numerator (q * num) and denominator. */
 WI_ALWAYS_INLINE void wi_v_ndtri_central_f64(vd q, vd *num, vd *den)
 {
-    vd r = vd_sub(vd_set1(0.180625), vd_mul(q, q));
+    vd r = vd_fnmadd(q, q, vd_set1(0.180625));
     *num = vd_mul(q, wi_v_horner8(r, wi_as241_central_num_f64));
     *den = wi_v_horner8(r, wi_as241_central_den_f64);
 }
@@ -344,9 +339,8 @@ WI_ALWAYS_INLINE void wi_v_ndtri_central_f64(vd q, vd *num, vd *den)
 WI_ALWAYS_INLINE void wi_v_ndtri_tail_f64(const wi_vconsts_f64 *k, vd tail_arg, md lower, md tail,
                                           vd *num, vd *den)
 {
-    vd log_tail = wi_v_log(tail_arg);
-    log_tail = vd_blend(lower, log_tail, vd_add(log_tail, k->logpb));
-    vd s = vd_sqrt(vd_neg(log_tail));
+    vd neg_log = wi_v_log_scaled(tail_arg, 0, -1.0);
+    vd s = vd_sqrt(vd_blend(lower, neg_log, vd_sub(neg_log, k->logpb)));
     md le5 = vd_le(s, vd_set1(5.0));
     md near = md_and(tail, le5);
     md far = md_andnot(le5, tail);        /* NaN s included, as the scalar else */
@@ -367,7 +361,7 @@ WI_ALWAYS_INLINE vd wi_v_tn_finish_f64(const wi_vconsts_f64 *k, vd z)
     z = vd_mul(z, k->flip);
     z = vd_max(z, k->lo);
     z = vd_min(z, k->hi);
-    return vd_add(k->mean, vd_mul(k->std, z));
+    return vd_fmadd(k->std, z, k->mean);
 }
 
 /* wi_truncnorm_f64, all lanes in place (one shared division). */

@@ -6,7 +6,9 @@
  * Normal samples pair elements (4b, 4b+1), (4b+2, 4b+3) in float32 and
  * (2b, 2b+1) in float64 for Box-Muller; truncated normal uses one word (or
  * one 64-bit value) per element through the inverse CDF. SIMD kernels must
- * perform exactly these operations in exactly this order. */
+ * perform exactly these operations in exactly this order, fusing exactly
+ * the fma/fmaf calls (stream version 2). Uniforms fuse nothing: low + u *
+ * range stays two roundings, the values of stream version 1. */
 #ifndef WI_TRANSFORM_H
 #define WI_TRANSFORM_H
 
@@ -30,26 +32,30 @@ static inline double wi_uniform_f64(const wi_consts *c, uint64_t x)
     return v < c->d_high_below ? v : c->d_high_below;
 }
 
-/* ---- Box-Muller: radius from (0, 1], angle from [0, 1) of a turn ----
+/* ---- Box-Muller: radius from (0, 1], angle from [0, 1) of a turn, then
+ * mean + std z ----
  * Largest |z|: sqrt(-2 log 2^-24) = 5.768 (float32), sqrt(-2 log 2^-53) = 8.572. */
-static inline void wi_boxmuller_f32(uint32_t w_radius, uint32_t w_angle, float *z0, float *z1)
+static inline void wi_normal_f32(const wi_consts *k, uint32_t w_radius, uint32_t w_angle,
+                                 float *z0, float *z1)
 {
-    float u = (float)((w_radius >> 8) + 1u) * 0x1p-24f;
-    float r = sqrtf(-2.0f * wi_logf(u));
+    /* u = (w + 1) 2^-24, the 2^-24 applied in the log's exponent */
+    float r = sqrtf(wi_logf_scaled((float)((w_radius >> 8) + 1u), -24, -2.0f));
     float s, c;
     wi_sincos_turn_f32(w_angle >> 8, &s, &c);
-    *z0 = r * c;
-    *z1 = r * s;
+    float rs = k->f_std * r;     /* mean + (std r) cos: one product a pair */
+    *z0 = fmaf(rs, c, k->f_mean);
+    *z1 = fmaf(rs, s, k->f_mean);
 }
 
-static inline void wi_boxmuller_f64(uint64_t x_radius, uint64_t x_angle, double *z0, double *z1)
+static inline void wi_normal_f64(const wi_consts *k, uint64_t x_radius, uint64_t x_angle,
+                                 double *z0, double *z1)
 {
-    double u = (double)((x_radius >> 11) + 1u) * 0x1p-53;
-    double r = sqrt(-2.0 * wi_log(u));
+    double r = sqrt(wi_log_scaled((double)((x_radius >> 11) + 1u), -53, -2.0));
     double s, c;
     wi_sincos_turn_f64(x_angle >> 11, &s, &c);
-    *z0 = r * c;
-    *z1 = r * s;
+    double rs = k->d_std * r;
+    *z0 = fma(rs, c, k->d_mean);
+    *z1 = fma(rs, s, k->d_mean);
 }
 
 /* ---- truncated standard normal by inverse CDF --------------------------
@@ -59,50 +65,51 @@ static inline void wi_boxmuller_f64(uint64_t x_radius, uint64_t x_angle, double 
  * to [a, b] against the approximation's last-ulp error. */
 static inline float wi_truncnorm_f32(const wi_consts *c, uint32_t w)
 {
-    float u = ((float)(w >> 9) + 0.5f) * 0x1p-23f;
-    float t = c->f_r0 + u * c->f_r1;
+    /* (k + 1/2) 2^-23 as one fma: exact either way, so the same value */
+    float u = fmaf((float)(w >> 9), 0x1p-23f, 0x1p-24f);
+    float t = fmaf(u, c->f_r1, c->f_r0);
     float p = c->f_pb * t;
     int lower = p < 0.5f;
     float one_minus_p = 1.0f - p;
     float tail_arg = lower ? t : (one_minus_p > 0x1p-126f ? one_minus_p : 0x1p-126f);
-    float log_tail = wi_logf(tail_arg);
-    if (lower) log_tail = log_tail + c->f_logpb;
+    float neg_log = wi_logf_scaled(tail_arg, 0, -1.0f);   /* -log, no negation */
+    if (lower) neg_log = neg_log - c->f_logpb;
     float q = p - 0.5f;
     float z;
     if ((q < 0.0f ? -q : q) <= 0.425f) {
         z = wi_ndtri_central_f32(q);
     } else {
-        z = wi_ndtri_tail_f32(sqrtf(-log_tail));
+        z = wi_ndtri_tail_f32(sqrtf(neg_log));
         if (lower) z = -z;
     }
     z = z * c->f_flip;
     z = z > c->f_lo ? z : c->f_lo;
     z = z < c->f_hi ? z : c->f_hi;
-    return c->f_mean + c->f_std * z;
+    return fmaf(c->f_std, z, c->f_mean);
 }
 
 static inline double wi_truncnorm_f64(const wi_consts *c, uint64_t x)
 {
-    double u = ((double)(x >> 12) + 0.5) * 0x1p-52;
-    double t = c->d_r0 + u * c->d_r1;
+    double u = fma((double)(x >> 12), 0x1p-52, 0x1p-53);   /* exact, as f32 */
+    double t = fma(u, c->d_r1, c->d_r0);
     double p = c->d_pb * t;
     int lower = p < 0.5;
     double one_minus_p = 1.0 - p;
     double tail_arg = lower ? t : (one_minus_p > 0x1p-1022 ? one_minus_p : 0x1p-1022);
-    double log_tail = wi_log(tail_arg);
-    if (lower) log_tail = log_tail + c->d_logpb;
+    double neg_log = wi_log_scaled(tail_arg, 0, -1.0);
+    if (lower) neg_log = neg_log - c->d_logpb;
     double q = p - 0.5;
     double z;
     if ((q < 0.0 ? -q : q) <= 0.425) {
         z = wi_ndtri_central_f64(q);
     } else {
-        z = wi_ndtri_tail_f64(sqrt(-log_tail));
+        z = wi_ndtri_tail_f64(sqrt(neg_log));
         if (lower) z = -z;
     }
     z = z * c->d_flip;
     z = z > c->d_lo ? z : c->d_lo;
     z = z < c->d_hi ? z : c->d_hi;
-    return c->d_mean + c->d_std * z;
+    return fma(c->d_std, z, c->d_mean);
 }
 
 /* ---- one block -> its samples ---- */
@@ -114,10 +121,8 @@ static inline void wi_block_f32(const wi_params *p, wi_block w, float out[4])
         for (int j = 0; j < 4; j++) out[j] = wi_uniform_f32(c, w.v[j]);
         break;
     case WI_DIST_NORMAL: {
-        float z[4];
-        wi_boxmuller_f32(w.v[0], w.v[1], &z[0], &z[1]);
-        wi_boxmuller_f32(w.v[2], w.v[3], &z[2], &z[3]);
-        for (int j = 0; j < 4; j++) out[j] = c->f_mean + c->f_std * z[j];
+        wi_normal_f32(c, w.v[0], w.v[1], &out[0], &out[1]);
+        wi_normal_f32(c, w.v[2], w.v[3], &out[2], &out[3]);
         break;
     }
     default: /* WI_DIST_TRUNCNORM */
@@ -137,10 +142,7 @@ static inline void wi_block_f64(const wi_params *p, wi_block w, double out[2])
         out[1] = wi_uniform_f64(c, x1);
         break;
     case WI_DIST_NORMAL: {
-        double z0, z1;
-        wi_boxmuller_f64(x0, x1, &z0, &z1);
-        out[0] = c->d_mean + c->d_std * z0;
-        out[1] = c->d_mean + c->d_std * z1;
+        wi_normal_f64(c, x0, x1, &out[0], &out[1]);
         break;
     }
     default:

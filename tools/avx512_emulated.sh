@@ -3,7 +3,8 @@
 # csrc/wi_kernel_avx512.c against SIMDe's portable AVX-512 (Debian package
 # libsimde-dev, through tests/c/emulated_avx512/immintrin.h) and compare it
 # with the scalar kernel bit for bit (tests/c/test_kernel_equal.c).
-# Same flags as the core (no FMA contraction); -O1 keeps the SIMDe compile
+# Same flags as the core (no FMA contraction; -mfma so that SIMDe builds the
+# fused intrinsics from native 256-bit FMA, one rounding as the scalar fma); -O1 keeps the SIMDe compile
 # under a minute. EXTRA_CFLAGS="-fsanitize=address,undefined" runs it under
 # the sanitizers. Exit status: 0 all equal, 1 a difference, 2 cannot build.
 set -euo pipefail
@@ -14,7 +15,7 @@ if [ ! -f /usr/include/simde/x86/avx512.h ]; then
 fi
 out=${1:-build/avx512-emulated}
 mkdir -p "$out"
-${CC:-gcc} -O1 -std=gnu11 -ffp-contract=off -fno-math-errno -mavx2 -mf16c -w ${EXTRA_CFLAGS:-} \
+${CC:-gcc} -O1 -std=gnu11 -ffp-contract=off -fno-math-errno -mavx2 -mfma -mf16c -w ${EXTRA_CFLAGS:-} \
   -I tests/c/emulated_avx512 -I csrc -DWI_HAVE_X86_SIMD=1 \
   csrc/wi_kernel_avx512.c csrc/wi_kernel_avx2.c csrc/wi_kernel_scalar.c csrc/wi_params.c \
   csrc/wi_fill.c csrc/wi_dispatch.c tests/c/test_kernel_equal.c \

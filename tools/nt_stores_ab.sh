@@ -11,7 +11,7 @@ common="-ffp-contract=off -fno-math-errno -DWI_HAVE_X86_SIMD=1 -I$src"
 for f in wi_params wi_kernel_scalar wi_dispatch wi_build; do
   $cc -O2 $common -c "$src/$f.c" -o "$out/$f.o"
 done
-$cc -O3 $common -mavx2 -mf16c -fschedule-insns -fsched-pressure \
+$cc -O3 $common -mavx2 -mfma -mf16c -fschedule-insns -fsched-pressure \
   -c "$src/wi_kernel_avx2.c" -o "$out/wi_kernel_avx2.o"
 $cc -O3 $common -mavx512f -mavx512bw -mavx512dq -mavx512vl \
   -c "$src/wi_kernel_avx512.c" -o "$out/wi_kernel_avx512.o"

@@ -19,7 +19,7 @@ __all__ = ["key_from_seed", "stream_id", "STREAM_VERSION"]
 #: Version of the random stream (docs/contract.md 2): which values a (seed, stream,
 #: element index) gives. Recorded in every file the library writes; a change
 #: of the stream increments it.
-STREAM_VERSION = 1
+STREAM_VERSION = 2
 
 _U64 = 1 << 64
 
