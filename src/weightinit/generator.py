@@ -147,7 +147,9 @@ class Generator:
         if (plan is None or dist != plan.dist or shape != plan.shape or dtype != plan.dtype
                 or params is not plan.params and _bits(*params) != _bits(*plan.params)):
             plan = self._plan = _plan.make(dist, shape, dtype, self._key, self._stream, params)
-        result = plan.fill(region, out, threads, self._next_block)
+        # an empty call reads no block, so any base serves; at the end of the
+        # stream the next block, 2**64, is no block number the core can hold
+        result = plan.fill(region, out, threads, self._next_block if blocks else 0)
         self._next_block += blocks
         if scalar and out is None:
             return result.item() if dist == _fill.RAW else float(result[()])
