@@ -5,6 +5,7 @@ import os
 import pickle
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +82,15 @@ def test_state_round_trip():
     other = wi.Philox4x32(0)
     other.state = state
     np.testing.assert_array_equal(other.random_raw(7), expected)
+    assert other.state == bg.state
+
+
+def test_state_from_any_mapping():
+    # as numpy.random.BitGenerator's setter (its stub takes a Mapping)
+    bg = wi.Philox4x32(0)
+    bg.random_raw(3)
+    other = wi.Philox4x32(1)
+    other.state = types.MappingProxyType(bg.state)
     assert other.state == bg.state
 
 

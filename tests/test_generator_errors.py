@@ -160,6 +160,34 @@ def test_past_end_of_stream_leaves_out_untouched():
     assert (out == SENTINEL).all()
 
 
+EMPTY_CALLS = [   # (id, call, dtype of its out)
+    ("random", lambda g, size, out: g.random(size, F32, out), F32),
+    ("uniform", lambda g, size, out: g.uniform(-1.0, 1.0, size, F32, out), F32),
+    ("standard_normal", lambda g, size, out: g.standard_normal(size, F32, out), F32),
+    ("normal", lambda g, size, out: g.normal(0.0, 2.0, size, np.float64, out), np.float64),
+    ("truncated_normal",
+     lambda g, size, out: g.truncated_normal(0.0, 1.0, -2.0, 2.0, size, F32, out), F32),
+    ("random_raw", lambda g, size, out: g.random_raw(size, out), np.uint32),
+]
+
+
+@pytest.mark.parametrize("with_out", [False, True], ids=["new", "out"])
+@pytest.mark.parametrize("call, dtype", [c[1:] for c in EMPTY_CALLS],
+                         ids=[c[0] for c in EMPTY_CALLS])
+def test_empty_call_at_end_of_stream(call, dtype, with_out):
+    """With every block used, a size-0 call returns an empty result and
+    consumes nothing (as NumPy); a non-empty one is still refused, naming size."""
+    g = wi.Generator(3).advance(2**64)
+    out = np.empty((2, 0), dtype) if with_out else None
+    result = call(g, (2, 0), out)
+    assert result.shape == (2, 0) and result.dtype == dtype and g._next_block == 2**64
+    assert result is out or not with_out
+    out = np.full(1, 7, dtype) if with_out else None    # 7: exact in uint32 too
+    with pytest.raises(ValueError, match="size"):
+        call(g, 1, out)
+    assert g._next_block == 2**64 and (out is None or (out == 7).all())
+
+
 @pytest.mark.parametrize("seed, exc", [
     (-1, ValueError), (2**64, ValueError), (1.5, TypeError), (np.float64(3.0), TypeError),
     ("abc", TypeError), (b"1", TypeError), (True, TypeError), ([1, 2], TypeError),

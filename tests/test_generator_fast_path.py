@@ -105,6 +105,22 @@ def test_end_of_stream_after_reuse_raises():
     assert g._next_block == 1 << 64
 
 
+def test_empty_repeat_call_at_end_of_stream():
+    """A size-0 repeat consumes nothing on either path, at the end of the
+    stream too, where a non-empty one still raises."""
+    g = _primed(0)
+    out = np.empty(0, np.float32)
+    assert _core.draw_whole(g, _fill.NORMAL, 0, np.float32, out, _STD, None) is out
+    assert g._next_block == 0
+    g.advance(1 << 64)
+    assert g.standard_normal(0, dtype=np.float32, out=out) is out
+    assert g.standard_normal(out=out, dtype=np.float32) is out
+    assert g._next_block == 1 << 64
+    with pytest.raises(ValueError, match="end of the stream"):
+        g.standard_normal(1, dtype=np.float32, out=np.zeros(1, np.float32))
+    assert g._next_block == 1 << 64
+
+
 @pytest.mark.parametrize("call", [
     lambda g, out: g.normal(np.float64(0.0), 1.0, 12, dtype=np.float32, out=out),
     lambda g, out: g.normal(0.0, -0.0 + 1.0, 12, dtype=np.float32, out=out, threads=1),

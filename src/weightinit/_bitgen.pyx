@@ -20,6 +20,8 @@ Draw rules (the interleaving of 32- and 64-bit draws):
 from libc.stdint cimport uint32_t, uint64_t
 from cpython.pycapsule cimport PyCapsule_New
 
+from collections.abc import Mapping
+
 import numpy as np
 from numpy.random cimport BitGenerator
 
@@ -162,7 +164,7 @@ cdef class Philox4x32(BitGenerator):
 
     @state.setter
     def state(self, value):
-        if not isinstance(value, dict):
+        if not isinstance(value, Mapping):   # any Mapping, as numpy.random.BitGenerator's
             raise TypeError(f"state must be a dict; got {type(value).__name__}")
         if value.get("bit_generator") != "Philox4x32":
             raise ValueError("state must be for a Philox4x32 PRNG; got bit_generator="

@@ -13,12 +13,18 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, SupportsIndex, TypeAlias, overload
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from . import _core, _fill, _plan
 from ._checks import finite_float, normalize_shape, real_float, resolve_dtype
 from ._stream import key_from_seed, stream_id
+
+if TYPE_CHECKING:   # imported on first use at run time (numpy.random: +50 ms on import)
+    from ._bitgen import Philox4x32
 
 __all__ = ["Generator", "default_rng"]
 
@@ -33,8 +39,17 @@ _UNIT = (0.0, 1.0, 0.0, 0.0)
 #: can give another sign of zero (the core computes loc + scale * z)
 _bits = struct.Struct("4d").pack
 
+# The aliases of the signatures, as weightinit._types declares them (to be
+# imported from there once it is merged, these lines deleted).
+ShapeLike: TypeAlias = "SupportsIndex | Sequence[SupportsIndex]"
+SeedLike: TypeAlias = "int | np.random.SeedSequence | None"
+StreamLike: TypeAlias = "int | str"
+RegionLike: TypeAlias = "slice | tuple[slice, ...] | None"
+ThreadsLike: TypeAlias = "int | None"
+Array: TypeAlias = "np.ndarray[Any, np.dtype[Any]]"
 
-def _scalar(value, name):
+
+def _scalar(value: Any, name: str) -> Any:
     """``value`` unchanged unless it is an array or a sequence, which is
     refused: the C core fills one distribution per call, so parameters are
     not broadcast (0-d arrays are numbers, read by ``finite_float``)."""
@@ -45,14 +60,14 @@ def _scalar(value, name):
     return value
 
 
-def _positive_scale(scale, name="scale") -> float:
+def _positive_scale(scale: Any, name: str = "scale") -> float:
     scale = finite_float(_scalar(scale, name), name)
     if scale <= 0.0:
         raise ValueError(f"{name} must be > 0; got {scale}")
     return scale
 
 
-def truncation_bounds(a, b) -> tuple[float, float]:
+def truncation_bounds(a: float, b: float) -> tuple[float, float]:
     """Validate truncation bounds in standard deviations: a < b, no NaN,
     infinities allowed, and not both more than 37 sd out on one side."""
     bounds = []
@@ -100,19 +115,21 @@ class Generator:
     True
     """
 
-    def __init__(self, seed=None, stream=0):
+    def __init__(self, seed: SeedLike = None, stream: StreamLike = 0) -> None:
         self._key = key_from_seed(seed)
         self._stream = stream_id(stream)
         self._next_block = 0
         self._spawned = 0
-        self._plan = None   # the last call's plan, reused by calls of its kind
+        self._plan: _plan.Plan | None = None   # the last call's, reused by calls of its kind
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"Generator(key=({self._key[0]:#010x}, {self._key[1]:#010x}), "
                 f"stream={self._stream}, next_block={self._next_block})")
 
     # -- the checked drawing path (a repeat call is _core.draw_whole's) -------
-    def _draw(self, dist, size, dtype, out, params, region, threads, method):
+    def _draw(self, dist: int, size: ShapeLike | None, dtype: DTypeLike | None,
+              out: Array | None, params: tuple[float, float, float, float],
+              region: RegionLike, threads: ThreadsLike, method: str) -> Any:
         if dist == _fill.RAW:
             dtype = _UINT32
         else:
@@ -147,14 +164,28 @@ class Generator:
         if (plan is None or dist != plan.dist or shape != plan.shape or dtype != plan.dtype
                 or params is not plan.params and _bits(*params) != _bits(*plan.params)):
             plan = self._plan = _plan.make(dist, shape, dtype, self._key, self._stream, params)
-        result = plan.fill(region, out, threads, self._next_block)
+        # an empty call reads no block, so any base serves; at the end of the
+        # stream the next block, 2**64, is no block number the core can hold
+        result = plan.fill(region, out, threads, self._next_block if blocks else 0)
         self._next_block += blocks
         if scalar and out is None:
             return result.item() if dist == _fill.RAW else float(result[()])
         return result
 
     # -- NumPy's methods -----------------------------------------------------
-    def random(self, size=None, dtype=np.float64, out=None, *, region=None, threads=None):
+    @overload
+    def random(self, size: None = None, dtype: DTypeLike = np.float64,
+               out: None = None, *, region: RegionLike = None,
+               threads: ThreadsLike = None) -> float: ...
+
+    @overload
+    def random(self, size: ShapeLike | None = None, dtype: DTypeLike = np.float64,
+               out: Array | None = None, *, region: RegionLike = None,
+               threads: ThreadsLike = None) -> Array: ...
+
+    def random(self, size: ShapeLike | None = None, dtype: DTypeLike = np.float64,
+               out: Array | None = None, *, region: RegionLike = None,
+               threads: ThreadsLike = None) -> float | Array:
         """Uniform floats on [0, 1): ``(w >> 8) * 2**-24`` (float32) or
         ``(x >> 11) * 2**-53`` (float64), exactly.
 
@@ -169,8 +200,22 @@ class Generator:
                 return done
         return self._draw(_fill.UNIFORM, size, dtype, out, _UNIT, region, threads, "random")
 
-    def uniform(self, low=0.0, high=1.0, size=None, dtype=np.float64, out=None, *,
-                region=None, threads=None):
+    @overload
+    def uniform(self, low: float = 0.0, high: float = 1.0,
+                size: None = None, dtype: DTypeLike = np.float64,
+                out: None = None, *, region: RegionLike = None,
+                threads: ThreadsLike = None) -> float: ...
+
+    @overload
+    def uniform(self, low: float = 0.0, high: float = 1.0,
+                size: ShapeLike | None = None, dtype: DTypeLike = np.float64,
+                out: Array | None = None, *, region: RegionLike = None,
+                threads: ThreadsLike = None) -> Array: ...
+
+    def uniform(self, low: float = 0.0, high: float = 1.0,
+                size: ShapeLike | None = None, dtype: DTypeLike = np.float64,
+                out: Array | None = None, *, region: RegionLike = None,
+                threads: ThreadsLike = None) -> float | Array:
         """Uniform floats on [low, high): ``low + u * (high - low)``, kept below ``high``.
 
         Examples
@@ -194,7 +239,19 @@ class Generator:
         return self._draw(_fill.UNIFORM, size, dtype, out, (low, high, 0.0, 0.0),
                           region, threads, "uniform")
 
-    def standard_normal(self, size=None, dtype=np.float64, out=None, *, region=None, threads=None):
+    @overload
+    def standard_normal(self, size: None = None, dtype: DTypeLike = np.float64,
+                        out: None = None, *, region: RegionLike = None,
+                        threads: ThreadsLike = None) -> float: ...
+
+    @overload
+    def standard_normal(self, size: ShapeLike | None = None, dtype: DTypeLike = np.float64,
+                        out: Array | None = None, *, region: RegionLike = None,
+                        threads: ThreadsLike = None) -> Array: ...
+
+    def standard_normal(self, size: ShapeLike | None = None, dtype: DTypeLike = np.float64,
+                        out: Array | None = None, *, region: RegionLike = None,
+                        threads: ThreadsLike = None) -> float | Array:
         """Standard normal floats by Box-Muller on each element pair's words.
 
         Largest ``|z|``: 5.768 at float32 working precision, 8.572 at float64.
@@ -211,8 +268,22 @@ class Generator:
         return self._draw(_fill.NORMAL, size, dtype, out, _UNIT, region, threads,
                           "standard_normal")
 
-    def normal(self, loc=0.0, scale=1.0, size=None, dtype=np.float64, out=None, *,
-               region=None, threads=None):
+    @overload
+    def normal(self, loc: float = 0.0, scale: float = 1.0,
+               size: None = None, dtype: DTypeLike = np.float64,
+               out: None = None, *, region: RegionLike = None,
+               threads: ThreadsLike = None) -> float: ...
+
+    @overload
+    def normal(self, loc: float = 0.0, scale: float = 1.0,
+               size: ShapeLike | None = None, dtype: DTypeLike = np.float64,
+               out: Array | None = None, *, region: RegionLike = None,
+               threads: ThreadsLike = None) -> Array: ...
+
+    def normal(self, loc: float = 0.0, scale: float = 1.0,
+               size: ShapeLike | None = None, dtype: DTypeLike = np.float64,
+               out: Array | None = None, *, region: RegionLike = None,
+               threads: ThreadsLike = None) -> float | Array:
         """Normal floats ``loc + scale * z``.
 
         Examples
@@ -231,8 +302,24 @@ class Generator:
         return self._draw(_fill.NORMAL, size, dtype, out, (loc, scale, 0.0, 0.0),
                           region, threads, "normal")
 
-    def truncated_normal(self, loc=0.0, scale=1.0, a=-2.0, b=2.0, size=None,
-                         dtype=np.float64, out=None, *, region=None, threads=None):
+    @overload
+    def truncated_normal(self, loc: float = 0.0, scale: float = 1.0, a: float = -2.0,
+                         b: float = 2.0, size: None = None, dtype: DTypeLike = np.float64,
+                         out: None = None, *, region: RegionLike = None,
+                         threads: ThreadsLike = None) -> float: ...
+
+    @overload
+    def truncated_normal(self, loc: float = 0.0, scale: float = 1.0, a: float = -2.0,
+                         b: float = 2.0, size: ShapeLike | None = None,
+                         dtype: DTypeLike = np.float64, out: Array | None = None, *,
+                         region: RegionLike = None,
+                         threads: ThreadsLike = None) -> Array: ...
+
+    def truncated_normal(self, loc: float = 0.0, scale: float = 1.0, a: float = -2.0,
+                         b: float = 2.0, size: ShapeLike | None = None,
+                         dtype: DTypeLike = np.float64, out: Array | None = None, *,
+                         region: RegionLike = None,
+                         threads: ThreadsLike = None) -> float | Array:
         """Normal floats truncated to ``[loc + a*scale, loc + b*scale]``.
 
         ``a`` and ``b`` are in standard deviations, as in
@@ -256,7 +343,19 @@ class Generator:
         return self._draw(_fill.TRUNCNORM, size, dtype, out, (loc, scale, a, b),
                           region, threads, "truncated_normal")
 
-    def random_raw(self, size=None, out=None, *, region=None, threads=None):
+    @overload
+    def random_raw(self, size: None = None,
+                   out: None = None, *, region: RegionLike = None,
+                   threads: ThreadsLike = None) -> int: ...
+
+    @overload
+    def random_raw(self, size: ShapeLike | None = None,
+                   out: Array | None = None, *, region: RegionLike = None,
+                   threads: ThreadsLike = None) -> Array: ...
+
+    def random_raw(self, size: ShapeLike | None = None,
+                   out: Array | None = None, *, region: RegionLike = None,
+                   threads: ThreadsLike = None) -> int | Array:
         """The stream's uint32 words: element i is word ``i % 4`` of block ``i // 4``.
 
         Examples
@@ -267,7 +366,7 @@ class Generator:
         return self._draw(_fill.RAW, size, None, out, (0.0, 0.0, 0.0, 0.0),
                           region, threads, "random_raw")
 
-    def advance(self, delta):
+    def advance(self, delta: SupportsIndex) -> Generator:
         """Skip ``delta`` blocks of the stream (4 float32 or 2 float64 values
         each), as ``numpy.random.Philox.advance``; returns self.
 
@@ -286,7 +385,7 @@ class Generator:
         return self
 
     @property
-    def bit_generator(self):
+    def bit_generator(self) -> Philox4x32:
         """A :class:`weightinit.Philox4x32` at this generator's next unused
         block (its buffer empty), so ``numpy.random.Generator(g.bit_generator)``
         continues where ``g``'s next call would start; a new object each time.
@@ -301,7 +400,7 @@ class Generator:
         return Philox4x32._at(np.random.SeedSequence(list(self._key)), self._key,
                               self._stream, self._next_block)
 
-    def spawn(self, n_children):
+    def spawn(self, n_children: SupportsIndex) -> list[Generator]:
         """Independent child generators, as ``numpy.random.Generator.spawn``.
 
         Child k's key comes from a SeedSequence of this generator's key and
@@ -324,7 +423,7 @@ class Generator:
         return children
 
 
-def default_rng(seed=None, stream=0):
+def default_rng(seed: SeedLike | Generator = None, stream: StreamLike = 0) -> Generator:
     """Construct a :class:`Generator`, as ``numpy.random.default_rng``.
 
     A Generator passed as ``seed`` is returned unaltered.
