@@ -17,9 +17,9 @@ MODULES = ["weightinit", "weightinit.torch", "weightinit.jax", "weightinit.dask"
            "weightinit.safetensors"]
 _OPTIONAL = {"weightinit.torch": "torch", "weightinit.jax": "jax", "weightinit.dask": "dask"}
 
-#: Public callables in files this change could not edit (generator.py and the
-#: Cython modules): the next engineer annotates them and empties this set.
-EXEMPT = {"weightinit.Generator", "weightinit.default_rng", "weightinit.Philox4x32"}
+#: Public callables that inspect cannot read hints from: the Cython class is
+#: typed by its stub, src/weightinit/_bitgen.pyi (tests/test_generator_types.py).
+EXEMPT = {"weightinit.Philox4x32"}
 
 SRC = pathlib.Path(weightinit.__file__).parent
 

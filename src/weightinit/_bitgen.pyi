@@ -7,7 +7,7 @@ import numpy as np
 from numpy.random import BitGenerator, SeedSequence
 from typing_extensions import disjoint_base
 
-from .generator import SeedLike, ShapeLike, StreamLike
+from ._types import SeedLike, ShapeLike, StreamLike
 
 __all__ = ["Philox4x32", "JUMP_BLOCKS"]
 

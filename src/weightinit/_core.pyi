@@ -4,7 +4,7 @@ checked values."""
 from collections.abc import Callable
 from typing import Any
 
-from .generator import Array
+from ._types import Array
 
 __test__: dict[str, str]   # Cython's table of the module's doctests
 

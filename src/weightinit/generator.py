@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, SupportsIndex, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, SupportsIndex, overload
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -22,6 +21,7 @@ from numpy.typing import DTypeLike
 from . import _core, _fill, _plan
 from ._checks import finite_float, normalize_shape, real_float, resolve_dtype
 from ._stream import key_from_seed, stream_id
+from ._types import Array, RegionLike, SeedLike, ShapeLike, StreamLike, ThreadsLike
 
 if TYPE_CHECKING:   # imported on first use at run time (numpy.random: +50 ms on import)
     from ._bitgen import Philox4x32
@@ -39,14 +39,6 @@ _UNIT = (0.0, 1.0, 0.0, 0.0)
 #: can give another sign of zero (the core computes loc + scale * z)
 _bits = struct.Struct("4d").pack
 
-# The aliases of the signatures, as weightinit._types declares them (to be
-# imported from there once it is merged, these lines deleted).
-ShapeLike: TypeAlias = "SupportsIndex | Sequence[SupportsIndex]"
-SeedLike: TypeAlias = "int | np.random.SeedSequence | None"
-StreamLike: TypeAlias = "int | str"
-RegionLike: TypeAlias = "slice | tuple[slice, ...] | None"
-ThreadsLike: TypeAlias = "int | None"
-Array: TypeAlias = "np.ndarray[Any, np.dtype[Any]]"
 
 
 def _scalar(value: Any, name: str) -> Any:
