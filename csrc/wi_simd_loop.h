@@ -76,7 +76,9 @@ WI_ALWAYS_INLINE void wi_v_philox(const wi_philox_keys *k, uint64_t b, vi *w, co
 /* ---- the kernels -------------------------------------------------------- */
 
 /* ng groups (words w[4g + j]) -> their elements at dst. Truncated normals
- * evaluate the tails of all groups together (gathered). */
+ * evaluate the tails of all groups together (gathered) and return early,
+ * so the per-group loop has raw words (u32) or uniform or normal floats:
+ * WI_DEFINE_KERNELS defines no other (dist, kind). */
 WI_ALWAYS_INLINE void wi_v_groups(const wi_vconsts_f32 *kf, const wi_vconsts_f64 *kd, const vi *w,
                                   const int ng, char *dst, const int dist, const int kind)
 {
@@ -112,23 +114,18 @@ WI_ALWAYS_INLINE void wi_v_groups(const wi_vconsts_f32 *kf, const wi_vconsts_f64
             if (dist == WI_DIST_UNIFORM) {
                 y[0] = wi_v_uniform_f64(kd, xq[0]); y[1] = wi_v_uniform_f64(kd, xq[1]);
                 y[2] = wi_v_uniform_f64(kd, xq[2]); y[3] = wi_v_uniform_f64(kd, xq[3]);
-            } else if (dist == WI_DIST_NORMAL) {
+            } else {
                 wi_v_normal_f64(kd, xq[0], xq[1], &y[0], &y[1]);
                 wi_v_normal_f64(kd, xq[2], xq[3], &y[2], &y[3]);
-            } else {
-                y[0] = wi_v_truncnorm_f64(kd, xq[0]); y[1] = wi_v_truncnorm_f64(kd, xq[1]);
-                y[2] = wi_v_truncnorm_f64(kd, xq[2]); y[3] = wi_v_truncnorm_f64(kd, xq[3]);
             }
             wi_store_f64(o, y);
         } else {
             vf v[4];
             if (dist == WI_DIST_UNIFORM) {
                 for (int j = 0; j < 4; j++) v[j] = wi_v_uniform_f32(kf, x[j]);
-            } else if (dist == WI_DIST_NORMAL) {
+            } else {
                 wi_v_normal_f32(kf, x[0], x[1], &v[0], &v[1]);
                 wi_v_normal_f32(kf, x[2], x[3], &v[2], &v[3]);
-            } else {
-                for (int j = 0; j < 4; j++) v[j] = wi_v_truncnorm_f32(kf, x[j]);
             }
             wi_store_f32(o, v, kind);
         }
