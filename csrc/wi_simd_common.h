@@ -185,23 +185,6 @@ WI_ALWAYS_INLINE vf wi_v_tn_finish_f32(const wi_vconsts_f32 *k, vf z)
     return vf_fmadd(k->std, z, k->mean);
 }
 
-/* wi_truncnorm_f32, all lanes in place. The central and tail rationals
- * share one division: each lane's numerator and denominator are blended
- * first (central: q * num and den, as in "q * num / den"). */
-WI_ALWAYS_INLINE vf wi_v_truncnorm_f32(const wi_vconsts_f32 *k, vi w)
-{
-    vf t, p, q;
-    mf lower, central;
-    wi_v_tn_prefix_f32(k, w, &t, &p, &q, &lower, &central);
-    vf num = vf_set1(0.0f), den = vf_set1(1.0f);
-    if (mf_any(central)) wi_v_ndtri_central_f32(q, &num, &den);
-    mf tail = mf_andnot(central, mf_all_lanes());
-    if (mf_any(tail)) wi_v_ndtri_tail_f32(k, wi_v_tn_tail_arg_f32(t, p, lower), lower, tail, &num, &den);
-    vf z = vf_div(num, den);
-    z = vf_blend(mf_andnot(central, lower), z, vf_neg(z));
-    return wi_v_tn_finish_f32(k, z);
-}
-
 /* ---- float64 working precision ------------------------------------------ */
 
 typedef struct {
@@ -362,21 +345,6 @@ WI_ALWAYS_INLINE vd wi_v_tn_finish_f64(const wi_vconsts_f64 *k, vd z)
     z = vd_max(z, k->lo);
     z = vd_min(z, k->hi);
     return vd_fmadd(k->std, z, k->mean);
-}
-
-/* wi_truncnorm_f64, all lanes in place (one shared division). */
-WI_ALWAYS_INLINE vd wi_v_truncnorm_f64(const wi_vconsts_f64 *k, vq x)
-{
-    vd t, p, q;
-    md lower, central;
-    wi_v_tn_prefix_f64(k, x, &t, &p, &q, &lower, &central);
-    vd num = vd_set1(0.0), den = vd_set1(1.0);
-    if (md_any(central)) wi_v_ndtri_central_f64(q, &num, &den);
-    md tail = md_andnot(central, md_all_lanes());
-    if (md_any(tail)) wi_v_ndtri_tail_f64(k, wi_v_tn_tail_arg_f64(t, p, lower), lower, tail, &num, &den);
-    vd z = vd_div(num, den);
-    z = vd_blend(md_andnot(central, lower), z, vd_neg(z));
-    return wi_v_tn_finish_f64(k, z);
 }
 
 /* ---- truncated normal with the tail lanes gathered ----------------------
