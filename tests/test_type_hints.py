@@ -115,6 +115,7 @@ def test_type_checkers_see_the_catalogue():
 _GOOD = """\
     from typing import Any, assert_type
     import numpy as np
+    import torch
     import weightinit as wi
     import weightinit.dask as wd
     import weightinit.jax as wj
@@ -127,25 +128,37 @@ _GOOD = """\
     a: np.ndarray[Any, np.dtype[Any]] = np.empty((3, 4), np.float32)
     assert_type(wt.kaiming_uniform_(a, a=5 ** 0.5, seed=1, stream="w"),
                 np.ndarray[Any, np.dtype[Any]])
+    assert_type(wt.uniform_(a, generator=wi.Generator(seed=0)), np.ndarray[Any, np.dtype[Any]])
+    wt.orthogonal_(a, generator=None, stream=2)
+    t = torch.empty(3, 4)
+    wt.normal_(t, 0.0, 0.02, generator=torch.Generator().manual_seed(0))
     wi.stft((8, 1, 5), window="hann", seed=None)
     config = wi.serialize(wi.GlorotUniform(seed=1))
     wi.deserialize(config)
     wd.he_normal((100, 30), chunks=50, seed=0)
+    wd.random_normal((100, 30), chunks=("auto", -1), seed=0)
+    wd.from_initializer("ones", (100, 30), chunks={0: 25, 1: None})
+    wd.zeros((100, 30), chunks=((60, 40), (30,)))
+    wd.zeros((100, 30), chunks="64MiB")
     wj.he_normal(in_axis=0, dtype="float32")
     wi.save_safetensors("m.safetensors", {"w": {"shape": [2, 2], "init": "zeros"}}, seed=0)
     """
 
-#: One wrong call a line: mypy must report every one of them.
+#: One wrong call a line: mypy must report every one of them. (No wrong
+#: ``generator=`` type: torch is skipped below, so torch.Generator is Any.)
 _BAD = """\
     import numpy as np
     import weightinit as wi
+    import weightinit.dask as wd
     import weightinit.torch as wt
     wi.he_normal((3, 4), seed="0")
     wi.random_uniform((3, 4), threads="all")
     wi.HeNormal(stream=1.5)
     wt.uniform_(np.empty(3), seed=[1])
+    wt.constant_(np.empty(3), 0.5, generator=None)
     wi.save_safetensors("m.safetensors", ["w"])
     wi.stft((8, 1, 5), periodic="yes")
+    wd.he_normal((4, 4), chunks=2.5)
     """
 
 # The frameworks are not checked (minutes of mypy); weightinit's hints are.
@@ -176,7 +189,7 @@ def test_mypy_accepts_correct_calls(tmp_path):
 def test_mypy_reports_each_wrong_call(tmp_path):
     code, output = _mypy(tmp_path, _BAD)
     assert code == 1, output
-    first = 4      # the line of the first wrong call
+    first = 5      # the line of the first wrong call
     lines = len(textwrap.dedent(_BAD).splitlines())
     reported = {int(line.split(":")[1]) for line in output.splitlines()
                 if line.startswith("user.py:") and ": error:" in line}

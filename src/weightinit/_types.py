@@ -14,9 +14,11 @@ from numpy.typing import DTypeLike
 if TYPE_CHECKING:   # never at run time: annotations must not import torch
     import torch
 
+    from .generator import Generator
+
 __all__ = ["ShapeLike", "DTypeLike", "SeedLike", "StreamLike", "RegionLike", "ThreadsLike",
            "AxesLike", "FanLike", "Spec", "Specs", "Array", "PresetFunction", "TensorT", "ModuleT",
-           "Rules"]
+           "Rules", "GeneratorLike", "DimChunksLike", "ChunksLike"]
 
 #: A weight's global shape: an int (1-D) or a sequence of ints.
 ShapeLike: TypeAlias = "SupportsIndex | Sequence[SupportsIndex]"
@@ -26,6 +28,17 @@ SeedLike: TypeAlias = "int | np.random.SeedSequence | None"
 StreamLike: TypeAlias = "int | str"
 #: The part of the global shape to generate: None, a slice or slices (step 1).
 RegionLike: TypeAlias = "slice | tuple[slice, ...] | None"
+#: ``generator=`` of the torch-style fills: a CPU torch.Generator, a
+#: weightinit.Generator or None (``seed`` gives the key).
+GeneratorLike: TypeAlias = "torch.Generator | Generator | None"
+#: One dimension's ``chunks=`` (dask): a block size (-1 or None: the whole
+#: dimension; "auto" or bytes, "64MiB") or the block sizes themselves.
+DimChunksLike: TypeAlias = "SupportsIndex | str | None | Sequence[SupportsIndex]"
+#: ``chunks=`` of weightinit.dask, as ``dask.array.core.normalize_chunks``
+#: takes it: one size for every dimension, or one per dimension (a sequence,
+#: or a mapping axis -> size).
+ChunksLike: TypeAlias = ("SupportsIndex | str | Sequence[DimChunksLike]"
+                         " | Mapping[int, DimChunksLike]")
 #: Threads for a fill: None (the default), a positive or a negative count.
 ThreadsLike: TypeAlias = "int | None"
 #: Fan axes: one axis or several.

@@ -26,7 +26,7 @@ import numpy as np
 from ._catalogue import FUNCTION_NAMES
 from ._checks import normalize_region, normalize_shape, resolve_dtype
 from ._stream import key_from_seed, stream_id
-from ._types import DTypeLike, RegionLike, SeedLike, ShapeLike, StreamLike
+from ._types import ChunksLike, DTypeLike, RegionLike, SeedLike, ShapeLike, StreamLike
 
 try:
     import dask.array as da
@@ -36,14 +36,11 @@ except ImportError as err:  # pragma: no cover - optional dependency
 
 __all__ = ["from_initializer"]
 
-#: ``chunks=`` as ``dask.array`` takes it.
-Chunks = Any
-
 
 class DaskInitializer(Protocol):
     """The signature of ``weightinit.dask.<name>``."""
 
-    def __call__(self, shape: ShapeLike, *, chunks: Chunks = "auto", seed: SeedLike = None,
+    def __call__(self, shape: ShapeLike, *, chunks: ChunksLike = "auto", seed: SeedLike = None,
                  stream: StreamLike = 0, dtype: DTypeLike = None, region: RegionLike = None,
                  **params: Any) -> da.Array: ...
 
@@ -67,7 +64,7 @@ def _block_region(start: tuple[int, ...],
     return tuple(slice(s + a, s + b) for s, (a, b) in zip(start, location)) or None
 
 
-def from_initializer(name: str, shape: ShapeLike, *, chunks: Chunks = "auto",
+def from_initializer(name: str, shape: ShapeLike, *, chunks: ChunksLike = "auto",
                      seed: SeedLike = None, stream: StreamLike = 0, dtype: DTypeLike = None,
                      region: RegionLike = None, **params: Any) -> da.Array:
     """A Dask array whose blocks are ``weightinit.<name>(shape, region=block)``.
@@ -78,8 +75,10 @@ def from_initializer(name: str, shape: ShapeLike, *, chunks: Chunks = "auto",
         A weightinit initializer, e.g. ``"he_normal"``.
     shape : int or tuple of int
         The global shape (fans come from it).
-    chunks : as in ``dask.array``
-        Block sizes; any chunking gives the same values.
+    chunks : int, str, sequence or mapping, default "auto"
+        Block sizes, as in ``dask.array`` (``"auto"``, ``"64MiB"``, ``50``,
+        ``(256, -1)``, ``{0: 100}``, ``((60, 40), (30,))``); any chunking
+        gives the same values.
     seed : int, SeedSequence or None
         None draws one seed now, so every block shares it.
     region : slice or tuple of slices, optional
@@ -138,7 +137,7 @@ def from_initializer(name: str, shape: ShapeLike, *, chunks: Chunks = "auto",
 
 
 def _make(name: str) -> DaskInitializer:
-    def initializer(shape: ShapeLike, *, chunks: Chunks = "auto", seed: SeedLike = None,
+    def initializer(shape: ShapeLike, *, chunks: ChunksLike = "auto", seed: SeedLike = None,
                     stream: StreamLike = 0, dtype: DTypeLike = None, region: RegionLike = None,
                     **params: Any) -> da.Array:
         return from_initializer(name, shape, chunks=chunks, seed=seed, stream=stream,

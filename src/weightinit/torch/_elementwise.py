@@ -5,7 +5,7 @@ import math
 
 from .. import _fill
 from .._checks import finite_float, real_float
-from .._types import SeedLike, StreamLike, TensorT, ThreadsLike
+from .._types import GeneratorLike, SeedLike, StreamLike, TensorT, ThreadsLike
 from ..initializers import _real
 from ._docs import _doc
 from ._fills import (_check_scale_fits, _empty_warning, _fill_dist, _fill_value, _kaiming_std,
@@ -16,7 +16,7 @@ from ._tensors import _target
 
 @torch_arguments()
 def uniform_(tensor: TensorT, a: float = 0.0, b: float = 1.0, *,
-             seed: SeedLike = None, stream: StreamLike = 0,
+             generator: GeneratorLike = None, seed: SeedLike = None, stream: StreamLike = 0,
              threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     a, b = finite_float(a, "a"), finite_float(b, "b")
@@ -52,7 +52,7 @@ uniform_.__doc__ = _doc("""\
 
 @torch_arguments()
 def normal_(tensor: TensorT, mean: float = 0.0, std: float = 1.0, *,
-            seed: SeedLike = None, stream: StreamLike = 0,
+            generator: GeneratorLike = None, seed: SeedLike = None, stream: StreamLike = 0,
             threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     mean, std = finite_float(mean, "mean"), _nonnegative(std, "std")
@@ -85,7 +85,7 @@ normal_.__doc__ = _doc("""\
 @torch_arguments()
 def trunc_normal_(tensor: TensorT, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, *,
-                  seed: SeedLike = None, stream: StreamLike = 0,
+                  generator: GeneratorLike = None, seed: SeedLike = None, stream: StreamLike = 0,
                   threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     mean = finite_float(mean, "mean")
@@ -137,7 +137,7 @@ trunc_normal_.__doc__ = _doc("""\
     """)
 
 
-@torch_arguments(generator=False)
+@torch_arguments()
 def constant_(tensor: TensorT, val: float, *,
               seed: SeedLike = None, stream: StreamLike = 0,
               threads: ThreadsLike = None) -> TensorT:
@@ -219,7 +219,7 @@ zeros_.__doc__ = _doc("""\
 
 @torch_arguments()
 def xavier_uniform_(tensor: TensorT, gain: float = 1.0, *,
-                    seed: SeedLike = None, stream: StreamLike = 0,
+                    generator: GeneratorLike = None, seed: SeedLike = None, stream: StreamLike = 0,
                     threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     gain = _nonnegative(gain, "gain")
@@ -273,7 +273,7 @@ xavier_uniform_.__doc__ = _doc("""\
 
 @torch_arguments()
 def xavier_normal_(tensor: TensorT, gain: float = 1.0, *,
-                   seed: SeedLike = None, stream: StreamLike = 0,
+                   generator: GeneratorLike = None, seed: SeedLike = None, stream: StreamLike = 0,
                    threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     gain = _nonnegative(gain, "gain")
@@ -317,7 +317,7 @@ xavier_normal_.__doc__ = _doc("""\
 
 @torch_arguments()
 def kaiming_uniform_(tensor: TensorT, a: float = 0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu", *,
+                     nonlinearity: str = "leaky_relu", *, generator: GeneratorLike = None,
                      seed: SeedLike = None, stream: StreamLike = 0,
                      threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
@@ -368,7 +368,7 @@ kaiming_uniform_.__doc__ = _doc("""\
 
 @torch_arguments()
 def kaiming_normal_(tensor: TensorT, a: float = 0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu", *,
+                    nonlinearity: str = "leaky_relu", *, generator: GeneratorLike = None,
                     seed: SeedLike = None, stream: StreamLike = 0,
                     threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)

@@ -81,16 +81,19 @@ def _from_generator(generator, seed, stream, blocks: bool):
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def torch_arguments(blocks: bool = True, generator: bool = True) -> Callable[[F], F]:
+def torch_arguments(blocks: bool = True) -> Callable[[F], F]:
     """Decorate a fill: 0-d tensors become numbers, ``generator=`` becomes ``seed``.
 
-    ``blocks``: the fill reads a :class:`Position` (element-wise fills);
-    otherwise a ``wi.Generator`` gives a 64-bit key. ``generator=False``: the
-    torch namesake has no ``generator=`` (``constant_``, ``dirac_``).
+    A fill that takes ``generator=`` declares it in its own signature (the one
+    users, ``inspect`` and type checkers see); the decorator turns it into
+    ``seed`` before the call, so the body always sees ``generator=None``.
+    Fills whose torch namesake has none (``constant_``, ``dirac_``) leave it
+    out and refuse it. ``blocks``: the fill reads a :class:`Position`
+    (element-wise fills); otherwise a ``wi.Generator`` gives a 64-bit key.
     """
-    takes_generator = generator
-
     def decorate(func: F) -> F:
+        takes_generator = "generator" in inspect.signature(func).parameters
+
         @functools.wraps(func)
         def wrapper(tensor: Any, *args: Any, **kwargs: Any) -> Any:
             generator = kwargs.pop("generator", None) if takes_generator else None
@@ -102,15 +105,6 @@ def torch_arguments(blocks: bool = True, generator: bool = True) -> Callable[[F]
                                                  kwargs.get("stream", 0), blocks)
             return func(tensor, *args, **kwargs)
 
-        if not takes_generator:
-            return wrapper  # type: ignore[return-value]
-        sig = inspect.signature(func)
-        params = list(sig.parameters.values())
-        at = next((i for i, p in enumerate(params) if p.name == "seed"), len(params))
-        params.insert(at, inspect.Parameter("generator", inspect.Parameter.KEYWORD_ONLY,
-                                            default=None,
-                                            annotation="torch.Generator | None"))
-        wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
     return decorate
 

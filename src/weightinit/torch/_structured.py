@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _fill, _plan
 from .._checks import finite_float
-from .._types import SeedLike, StreamLike, TensorT, ThreadsLike
+from .._types import GeneratorLike, SeedLike, StreamLike, TensorT, ThreadsLike
 from .._stream import key_from_seed, stream_id
 from .._threads import resolve_threads
 from ..initializers import orthonormal_q
@@ -57,7 +57,7 @@ eye_.__doc__ = _doc("""\
     """)
 
 
-@torch_arguments(generator=False)
+@torch_arguments()
 def dirac_(tensor: TensorT, groups: int = 1, *,
            seed: SeedLike = None, stream: StreamLike = 0,
            threads: ThreadsLike = None) -> TensorT:
@@ -129,7 +129,7 @@ dirac_.__doc__ = _doc("""\
 
 @torch_arguments(blocks=False)
 def orthogonal_(tensor: TensorT, gain: float = 1, *,
-                seed: SeedLike = None, stream: StreamLike = 0,
+                generator: GeneratorLike = None, seed: SeedLike = None, stream: StreamLike = 0,
                 threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     shape = tuple(target.shape)
@@ -202,7 +202,7 @@ orthogonal_.__doc__ = _doc("""\
 
 @torch_arguments(blocks=False)
 def sparse_(tensor: TensorT, sparsity: float, std: float = 0.01, *,
-            seed: SeedLike = None, stream: StreamLike = 0,
+            generator: GeneratorLike = None, seed: SeedLike = None, stream: StreamLike = 0,
             threads: ThreadsLike = None) -> TensorT:
     target = _target(tensor)
     shape = tuple(target.shape)
