@@ -1,5 +1,6 @@
 """generator=, the loop over layers, deprecated aliases and 0-d tensor arguments."""
 import math
+import re
 import warnings
 
 import numpy as np
@@ -135,3 +136,53 @@ def test_zero_dim_tensors_are_numbers():
         assert torch.equal(got, want), name
     assert math.isclose(wit.sparse_(torch.empty(4, 4), torch.tensor(0.5), seed=1)
                         .eq(0).sum(0)[0].item(), 2)
+
+
+ELEMENTWISE = ["uniform_", "normal_", "trunc_normal_", "xavier_uniform_", "xavier_normal_",
+               "kaiming_uniform_", "kaiming_normal_"]
+
+
+@pytest.mark.parametrize("dtype, n, left", [(torch.float32, 40, 9), (torch.float64, 40, 19),
+                                            (torch.float32, 5, 1)])
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_wi_generator_fill_past_end_of_stream_is_refused(name, dtype, n, left):
+    """A fill needing more blocks than the stream has left raises the
+    Generator's ValueError, writes nothing and consumes nothing."""
+    from weightinit.generator import PAST_END
+    g = wi.Generator(3).advance(2**64 - left)
+    t = torch.full((n // 5, 5), -7.25, dtype=dtype)
+    with pytest.raises(ValueError, match=re.escape(PAST_END)):
+        _call(name, t, generator=g)
+    assert (t == -7.25).all() and g._next_block == 2**64 - left
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_wi_generator_fill_ending_exactly_at_end_of_stream(dtype):
+    """The stream's last blocks are usable and equal the Generator call's."""
+    name = str(dtype).split(".")[1]
+    left = 10 if dtype == torch.float32 else 20
+    g = wi.Generator(3).advance(2**64 - left)
+    got = wit.normal_(torch.empty(40, dtype=dtype), generator=g)
+    want = wi.Generator(3).advance(2**64 - left).standard_normal(40, dtype=name)
+    assert np.array_equal(got.numpy(), want) and g._next_block == 2**64
+    with pytest.raises(ValueError, match="past the end"):
+        wit.normal_(torch.empty(1, dtype=dtype), generator=g)
+    assert g._next_block == 2**64
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_wi_generator_empty_fill_at_end_of_stream(name):
+    g = wi.Generator(3).advance(2**64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")     # torch's "zero-element tensors" warning
+        t = _call(name, torch.empty(0, 4), generator=g)
+    assert t.shape == (0, 4) and g._next_block == 2**64
+
+
+def test_orthogonal_key_past_end_of_stream_is_refused():
+    """orthogonal_ takes its key from the generator's next block: none left raises."""
+    g = wi.Generator(3).advance(2**64)
+    t = torch.full((4, 4), -7.25)
+    with pytest.raises(ValueError, match="past the end"):
+        wit.orthogonal_(t, generator=g)
+    assert (t == -7.25).all() and g._next_block == 2**64

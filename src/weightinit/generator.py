@@ -32,6 +32,8 @@ _UINT32 = np.dtype(np.uint32)
 _FLOAT64 = np.dtype(np.float64)
 _ALL_FLOATS = ("float32", "float64", "float16", "bfloat16")
 _BLOCKS_LIMIT = 1 << 64
+#: the ValueError of a call that would use blocks beyond the stream's last
+PAST_END = "size would run past the end of the stream (2**64 blocks)"
 #: the parameters of random and standard_normal: one object, so a repeat
 #: call's comparison with its plan is an identity test
 _UNIT = (0.0, 1.0, 0.0, 0.0)
@@ -57,6 +59,13 @@ def _positive_scale(scale: Any, name: str = "scale") -> float:
     if scale <= 0.0:
         raise ValueError(f"{name} must be > 0; got {scale}")
     return scale
+
+
+def blocks_of(shape: tuple[int, ...], dtype: DTypeLike) -> int:
+    """The blocks a call of ``shape`` and ``dtype`` uses: 2 float64 (or 4
+    float32/float16/bfloat16/uint32) values per block, rounded up."""
+    per = 2 if np.dtype(dtype) == _FLOAT64 else 4
+    return -(-math.prod(shape) // per)
 
 
 def truncation_bounds(a: float, b: float) -> tuple[float, float]:
@@ -118,6 +127,27 @@ class Generator:
         return (f"Generator(key=({self._key[0]:#010x}, {self._key[1]:#010x}), "
                 f"stream={self._stream}, next_block={self._next_block})")
 
+    # -- the one checked way to move along the stream -------------------------
+    # (_core.draw_whole, the per-call fast path, checks the same bound in C
+    # and leaves any call that would pass it to _draw, which raises)
+    def _start(self, blocks: int) -> int:
+        """The block where a call using the next ``blocks`` blocks starts.
+
+        Raises ValueError (:data:`PAST_END`) if they would run past the end
+        of the stream; consumes nothing (the caller fills, then calls
+        :meth:`_consume`). An empty call reads no block, so it gets 0: at the
+        end of the stream the next block, 2**64, is no block number the core
+        can hold.
+        """
+        if self._next_block + blocks > _BLOCKS_LIMIT:
+            raise ValueError(PAST_END)
+        return self._next_block if blocks else 0
+
+    def _consume(self, blocks: int) -> None:
+        """Move past the next ``blocks`` blocks, checked as :meth:`_start`."""
+        self._start(blocks)
+        self._next_block += blocks
+
     # -- the checked drawing path (a repeat call is _core.draw_whole's) -------
     def _draw(self, dist: int, size: ShapeLike | None, dtype: DTypeLike | None,
               out: Array | None, params: tuple[float, float, float, float],
@@ -146,20 +176,16 @@ class Generator:
         shape = () if scalar else normalize_shape(size, "size")
         if out is not None and region is None and shape != out.shape:
             raise ValueError("size must match out.shape when used together")
-        per = 2 if dtype == _FLOAT64 else 4
-        blocks = -(-math.prod(shape) // per)
-        if self._next_block + blocks > _BLOCKS_LIMIT:
-            raise ValueError("size would run past the end of the stream (2**64 blocks)")
+        blocks = blocks_of(shape, dtype)
+        base = self._start(blocks)
         # one plan per kind of call, reused at each call's first block: a
         # loop of like calls makes (and checks) it once
         plan = self._plan
         if (plan is None or dist != plan.dist or shape != plan.shape or dtype != plan.dtype
                 or params is not plan.params and _bits(*params) != _bits(*plan.params)):
             plan = self._plan = _plan.make(dist, shape, dtype, self._key, self._stream, params)
-        # an empty call reads no block, so any base serves; at the end of the
-        # stream the next block, 2**64, is no block number the core can hold
-        result = plan.fill(region, out, threads, self._next_block if blocks else 0)
-        self._next_block += blocks
+        result = plan.fill(region, out, threads, base)
+        self._consume(blocks)
         if scalar and out is None:
             return result.item() if dist == _fill.RAW else float(result[()])
         return result
@@ -373,7 +399,7 @@ class Generator:
         delta = int(delta)
         if delta < 0 or self._next_block + delta > _BLOCKS_LIMIT:
             raise ValueError(f"delta must be in [0, 2**64 - next block]; got {delta}")
-        self._next_block += delta
+        self._consume(delta)
         return self
 
     @property

@@ -18,9 +18,12 @@ from ._generator import Position
 def _fill_dist(target, dist, params, seed, stream, threads, bounds="a and b"):
     nthreads = resolve_threads(threads)
     if isinstance(seed, Position):   # a weightinit.Generator: its next blocks
+        shape, dtype_name = target.layout.global_shape, target.array.dtype.name
+        # checked before writing: past the end raises with the tensor untouched
+        base = seed.start(shape, dtype_name)
         fill_local(target.array, target.layout, dist, seed.key, seed.sid, params=params,
-                   threads=nthreads, base_block=seed.base_block, bounds=bounds)
-        seed.consume(target.layout.global_shape, target.array.dtype.name)
+                   threads=nthreads, base_block=base, bounds=bounds)
+        seed.consume(shape, dtype_name)
         return target.done()
     key, sid = key_from_seed(seed), stream_id(stream)
     fill_local(target.array, target.layout, dist, key, sid, params=params, threads=nthreads,

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import functools
 import inspect
-import math
 from typing import Any, Callable, NamedTuple, TypeVar
 
-from ..generator import Generator
+from ..generator import Generator, blocks_of
 
 
 class Position(NamedTuple):
@@ -31,14 +30,15 @@ class Position(NamedTuple):
     sid: int
     generator: Generator
 
-    @property
-    def base_block(self) -> int:
-        return self.generator._next_block
+    def start(self, shape: tuple[int, ...], dtype_name: str) -> int:
+        """The block where a fill of ``shape`` starts (``Generator._start``):
+        ValueError, consuming nothing, if it would run past the end of the
+        stream, as the ``wi.Generator`` call of that size."""
+        return self.generator._start(blocks_of(shape, dtype_name))
 
-    def consume(self, shape, dtype_name: str) -> None:
+    def consume(self, shape: tuple[int, ...], dtype_name: str) -> None:
         """Advance past the blocks a ``wi.Generator`` call of ``shape`` uses."""
-        per = 2 if dtype_name == "float64" else 4
-        self.generator._next_block += -(-math.prod(shape) // per)
+        self.generator._consume(blocks_of(shape, dtype_name))
 
 
 def _number(value: Any) -> Any:
