@@ -245,3 +245,21 @@ def test_bad_isa_env_var(monkeypatch):
     with pytest.raises(ValueError, match="WEIGHTINIT_ISA"):
         wi.Generator(0).random(SHAPE, F32, out)
     assert (out == SENTINEL).all()
+
+
+def test_bit_generator_of_used_up_generator():
+    """Every block used: a clear ValueError, not a Philox4x32 whose counter
+    would wrap to the stream's start."""
+    g = wi.Generator(3).advance(2**64)
+    with pytest.raises(ValueError, match="used every block of its stream"):
+        g.bit_generator
+    assert g._next_block == 2**64
+
+
+def test_bit_generator_at_last_block():
+    """One block left: the bit generator starts at it (its counter, like
+    NumPy's Philox, wraps after it)."""
+    g = wi.Generator(3).advance(2**64 - 1)
+    bg = g.bit_generator
+    assert bg.state["counter"] == 2**64 - 1
+    np.testing.assert_array_equal(bg.random_raw(2), g.random_raw(4).view(np.uint64))

@@ -34,6 +34,8 @@ _ALL_FLOATS = ("float32", "float64", "float16", "bfloat16")
 _BLOCKS_LIMIT = 1 << 64
 #: the ValueError of a call that would use blocks beyond the stream's last
 PAST_END = "size would run past the end of the stream (2**64 blocks)"
+#: the state of a Generator whose next block is 2**64
+USED_UP = "the generator has used every block of its stream (next block 2**64)"
 #: the parameters of random and standard_normal: one object, so a repeat
 #: call's comparison with its plan is an identity test
 _UNIT = (0.0, 1.0, 0.0, 0.0)
@@ -408,12 +410,28 @@ class Generator:
         block (its buffer empty), so ``numpy.random.Generator(g.bit_generator)``
         continues where ``g``'s next call would start; a new object each time.
 
+        Raises
+        ------
+        ValueError
+            If every block of the stream is used (next block 2**64): there
+            is no block left to start at, and a bit generator at block 0
+            would silently repeat the stream's start.
+
+        Notes
+        -----
+        The bit generator follows ``numpy.random.Philox``, not this class,
+        at the end of the stream: its counter wraps from 2**64 - 1 to 0
+        instead of refusing, so do not draw past ``2**64 - next block``
+        blocks from it.
+
         Examples
         --------
         >>> g = Generator(3); _ = g.random(4)
         >>> bool((np.random.Generator(g.bit_generator).random(2) == g.random(2)).all())
         True
         """
+        if self._next_block >= _BLOCKS_LIMIT:
+            raise ValueError(f"{USED_UP}: no bit generator can continue it")
         from ._bitgen import Philox4x32
         return Philox4x32._at(np.random.SeedSequence(list(self._key)), self._key,
                               self._stream, self._next_block)
