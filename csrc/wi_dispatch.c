@@ -82,9 +82,19 @@ static int wi_cpu_has_avx512bf16(void)
 }
 #endif
 
+#if WI_X86_SIMD
+/* The SIMD kernels give the scalar bits for every p but uniforms whose range
+ * is so small that its step (wi_consts.steps_exact) is not a normal number. */
+static int wi_simd_exact(const wi_params *p)
+{
+    return p->dist != WI_DIST_UNIFORM || p->c.steps_exact;
+}
+#endif
+
 wi_block_kernel wi_select_kernel(int isa, const wi_params *p)
 {
 #if WI_X86_SIMD
+    if (!wi_simd_exact(p)) return wi_kernel_scalar;
     int best = wi_cpu_best_isa();
     if (isa > best) isa = best;     /* fall back to the best lower one */
     if (isa == WI_ISA_AVX512) return wi_kernel_avx512_for(p, wi_cpu_has_avx512bf16());
@@ -99,6 +109,7 @@ wi_block_kernel wi_select_kernel(int isa, const wi_params *p)
 wi_block_kernel wi_select_kernel_nt(int isa, const wi_params *p)
 {
 #if WI_X86_SIMD
+    if (!wi_simd_exact(p)) return NULL;
     if (isa > wi_cpu_best_isa()) isa = wi_cpu_best_isa();
     if (isa == WI_ISA_AVX512) return wi_kernel_avx512_nt_for(p);
 #else

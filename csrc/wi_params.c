@@ -110,6 +110,9 @@ static void wi_init_uniform(wi_consts *c, double low, double high)
     c->f_low = fl;
     c->f_range = (float)(high - low);
     c->f_high_below = nextafterf(fh, -INFINITY);
+    c->f_step = c->f_range * 0x1p-24f;
+    c->d_step = c->d_range * 0x1p-53;
+    c->steps_exact = c->f_range >= 0x1p-102f && c->d_range >= 0x1p-969;
 }
 
 /* The truncation constants in double, from the bounds (a, b) alone. */

@@ -26,6 +26,13 @@ typedef enum {
 typedef struct {
     float f_low, f_range, f_high_below;           /* uniform */
     double d_low, d_range, d_high_below;
+    /* range / 2^24 and range / 2^53, one step of u's integer k: the SIMD
+     * kernels compute low + k * step, one multiply fewer, which equals the
+     * scalar low + (k * 2^-24) * range (the same real product, rounded once)
+     * while the steps are normal numbers; steps_exact says they are. */
+    float f_step;
+    double d_step;
+    int steps_exact;
     float f_mean, f_std;                          /* normal and truncated */
     double d_mean, d_std;
     /* truncated normal, after reflecting so the interval leans left:

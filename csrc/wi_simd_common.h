@@ -35,13 +35,13 @@
 
 /* Broadcast constants of one call (wi_consts, float half). */
 typedef struct {
-    vf low, range, high_below, mean, std, r0, r1, pb, logpb, flip, lo, hi;
+    vf low, step, high_below, mean, std, r0, r1, pb, logpb, flip, lo, hi;
 } wi_vconsts_f32;
 
 WI_ALWAYS_INLINE wi_vconsts_f32 wi_vconsts_f32_make(const wi_consts *c)
 {
     wi_vconsts_f32 k;
-    k.low = vf_set1(c->f_low); k.range = vf_set1(c->f_range);
+    k.low = vf_set1(c->f_low); k.step = vf_set1(c->f_step);
     k.high_below = vf_set1(c->f_high_below);
     k.mean = vf_set1(c->f_mean); k.std = vf_set1(c->f_std);
     k.r0 = vf_set1(c->f_r0); k.r1 = vf_set1(c->f_r1); k.pb = vf_set1(c->f_pb);
@@ -99,11 +99,10 @@ WI_ALWAYS_INLINE void wi_v_sincos_turn_f32(vi k24, vf *s, vf *c)
     *c = vf_from_bits(vi_xor(vf_bits(vf_blend(swap, cs, sn)), sign_c));
 }
 
-/* wi_uniform_f32 */
+/* wi_uniform_f32 with u's scale folded into the step (wi_consts.f_step) */
 WI_ALWAYS_INLINE vf wi_v_uniform_f32(const wi_vconsts_f32 *k, vi w)
 {
-    vf u = vf_mul(vf_cvt_i32(vi_srl(w, 8)), vf_set1(0x1p-24f));
-    return vf_min(vf_add(k->low, vf_mul(u, k->range)), k->high_below);
+    return vf_min(vf_add(k->low, vf_mul(vf_cvt_i32(vi_srl(w, 8)), k->step)), k->high_below);
 }
 
 /* wi_normal_f32 */
@@ -188,13 +187,13 @@ WI_ALWAYS_INLINE vf wi_v_tn_finish_f32(const wi_vconsts_f32 *k, vf z)
 /* ---- float64 working precision ------------------------------------------ */
 
 typedef struct {
-    vd low, range, high_below, mean, std, r0, r1, pb, logpb, flip, lo, hi;
+    vd low, step, high_below, mean, std, r0, r1, pb, logpb, flip, lo, hi;
 } wi_vconsts_f64;
 
 WI_ALWAYS_INLINE wi_vconsts_f64 wi_vconsts_f64_make(const wi_consts *c)
 {
     wi_vconsts_f64 k;
-    k.low = vd_set1(c->d_low); k.range = vd_set1(c->d_range);
+    k.low = vd_set1(c->d_low); k.step = vd_set1(c->d_step);
     k.high_below = vd_set1(c->d_high_below);
     k.mean = vd_set1(c->d_mean); k.std = vd_set1(c->d_std);
     k.r0 = vd_set1(c->d_r0); k.r1 = vd_set1(c->d_r1); k.pb = vd_set1(c->d_pb);
@@ -267,11 +266,10 @@ WI_ALWAYS_INLINE void wi_v_sincos_turn_f64(vq k53, vd *s, vd *c)
     *c = vd_from_bits(vq_xor(vd_bits(vd_blend(swap, cs, sn)), sign_c));
 }
 
-/* wi_uniform_f64 */
+/* wi_uniform_f64 with u's scale folded into the step (wi_consts.d_step) */
 WI_ALWAYS_INLINE vd wi_v_uniform_f64(const wi_vconsts_f64 *k, vq x)
 {
-    vd u = vd_mul(vd_cvt_u53(vq_srl(x, 11)), vd_set1(0x1p-53));
-    return vd_min(vd_add(k->low, vd_mul(u, k->range)), k->high_below);
+    return vd_min(vd_add(k->low, vd_mul(vd_cvt_u53(vq_srl(x, 11)), k->step)), k->high_below);
 }
 
 /* wi_normal_f64 */

@@ -35,6 +35,10 @@ CASES = {
     "uniform(-3e38,3e38)": ("uniform", dict(low=-3e38, high=3e38)),
     "uniform(1e5,1e5+1)": ("uniform", dict(low=1e5, high=1e5 + 1)),
     "uniform(-1e-30,7.5)": ("uniform", dict(low=-1e-30, high=7.5)),
+    # the SIMD kernels' step, range * 2**-24, is a normal float32 from range
+    # 2**-102 (about 1.97e-31) on; below, the scalar kernel takes the call
+    "uniform(0,3e-31)": ("uniform", dict(low=0.0, high=3e-31)),
+    "uniform(0,1.5e-31)": ("uniform", dict(low=0.0, high=1.5e-31)),
     "standard_normal": ("standard_normal", {}),
     "normal(3.5,0.02)": ("normal", dict(loc=3.5, scale=0.02)),
     "normal(0,1e-6)": ("normal", dict(loc=0.0, scale=1e-6)),        # float16 subnormals
