@@ -418,8 +418,10 @@ def _write_tensor(writer, file_offset, t, key, stream, threads, bar):
     The caller resolves the key and the stream number once (a stream name
     is a SHA-256); the spec's plan, checked when the spec was, moves to them
     once per tensor and fills every window: nothing is validated, hashed or
-    derived again per window. An initializer without a plan (orthogonal,
-    identity, the constants) is called per window with the key as its seed."""
+    derived again per window. A bfloat16 constant is filled with its bits
+    (no ml_dtypes); any other initializer without a plan (orthogonal,
+    identity, the other constants) is called per window with the key as its
+    seed."""
     shape, kind, fn, params, plan = t["shape"], t["dtype"], t["fn"], t["params"], t["plan"]
     item = kind.itemsize
     size = math.prod(shape)
@@ -428,11 +430,14 @@ def _write_tensor(writer, file_offset, t, key, stream, threads, bar):
     if plan is not None:
         plan = plan.on(key, stream)
     seed = key[0] | (key[1] << 32)   # key_from_seed(int) gives key back
+    # what the window buffers are viewed as: the plan's (bits, for bfloat16),
+    # a bfloat16 constant's bits, or the dtype itself for fn
     bits = _constant_bits(t["init"], params, kind) if plan is None else None
     if plan is not None:
         dtype = plan.dtype
     elif bits is not None:
-        dtype, bits, nthreads = kind.bits, kind.bits.type(bits), resolve_threads(threads)
+        dtype, bits = kind.bits, kind.bits.type(bits)
+        nthreads = resolve_threads(threads)
     else:
         dtype = kind.numpy
     # Orthogonal needs the whole matrix anyway: one window (RAM = the tensor).
