@@ -7,6 +7,9 @@ import subprocess
 import sys
 import textwrap
 
+# safetensors' NumPy reader knows "bfloat16" only once ml_dtypes registered it
+# (the writer no longer imports it)
+import ml_dtypes  # noqa: F401
 import numpy as np
 import pytest
 from _extras import TEST, missing

@@ -30,6 +30,9 @@ cdef extern from "wi_params.h":
     double wi_norm_cdf(double z) nogil
     double wi_norm_logcdf(double z) nogil
 
+cdef extern from "wi_math.h":
+    uint16_t wi_f32_to_bf16(float value) nogil
+
 cdef extern from "wi_fill.h":
     enum: WI_MAX_NDIM
     enum: WI_PARALLEL_MIN_ELEMENTS
@@ -69,6 +72,12 @@ def philox4x32(int rounds, ctr, key):
     k.v[1] = key[1]
     cdef wi_block out = wi_philox4x32_r(rounds, c, k)
     return (out.v[0], out.v[1], out.v[2], out.v[3])
+
+
+def bf16_bits(float value) -> int:
+    """The bfloat16 bits of ``value`` rounded to float32 (to nearest even, as
+    every bfloat16 the core writes): a file's constant without ml_dtypes."""
+    return wi_f32_to_bf16(value)
 
 
 def norm_cdf(double z):

@@ -56,7 +56,7 @@ def save_npy(path, init: str, shape, *, dtype="float32", seed=None, stream=0, pa
     # resolved once, before creating anything; the stream name is hashed here only
     key, sid = key_from_seed(seed), stream_id(stream)
     resolve_threads(threads)
-    header = _npy_header(tensor["dtype"], tensor["shape"])
+    header = _npy_header(tensor["dtype"].numpy, tensor["shape"])
     data_bytes = math.prod(tensor["shape"]) * tensor["dtype"].itemsize
     bar = _progress(data_bytes, progress)
 

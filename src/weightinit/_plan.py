@@ -93,6 +93,12 @@ class Plan(NamedTuple):
         file's spec) is reused for the key and stream a write resolves."""
         return self._replace(key=key, stream=stream)
 
+    def writing(self, code: int, dtype: np.dtype) -> Plan:
+        """This plan writing the core's output type ``code`` into arrays of
+        ``dtype`` (of the same item size): a file writer fills a uint16
+        buffer with bfloat16 bits, and so never imports ml_dtypes."""
+        return self._replace(dtype=dtype, code=code)
+
     def fill(self, region=None, out=None, threads=None, base_block=None) -> np.ndarray:
         """The samples of ``region`` (default all of ``shape``), into ``out`` or a new array.
 

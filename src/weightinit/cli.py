@@ -187,8 +187,8 @@ def _specs_from_hf(config_path: str, dtype=None, cache: bool = True) -> tuple[di
     if not path.is_file():
         raise ValueError(f"--from-hf must name a config.json file; got {config_path!r}")
     if dtype is not None:
-        from ._checks import resolve_dtype
-        dtype = resolve_dtype(dtype, name="--dtype").name
+        from ._dtypes import kind_of   # a name, without ml_dtypes: files need no arrays
+        dtype = kind_of(dtype, name="--dtype").name
     key = _spec_cache.cache_key(path.read_bytes()) if cache else None
     entry = _spec_cache.load(key) if key is not None else None
     if entry is None:

@@ -26,7 +26,9 @@ import numpy as np
 
 from . import __version__
 from ._catalogue import ENTRIES
-from ._checks import did_you_mean, normalize_shape, resolve_dtype
+from . import _core
+from ._checks import did_you_mean, normalize_shape
+from ._dtypes import KINDS, OutKind, kind_of
 from ._files import WindowWriter, pwrite_all, write_all_safely, write_safely
 from ._progress import progress as _progress
 from ._stream import STREAM_VERSION, key_from_seed, stream_id
@@ -36,8 +38,7 @@ from ._types import SeedLike, Specs, ThreadsLike
 __all__ = ["save_safetensors", "save_safetensors_sharded", "validate_specs", "load_spec_file",
            "parse_shard_size", "SAFETENSORS_DTYPES"]
 
-SAFETENSORS_DTYPES = {"float64": "F64", "float32": "F32", "float16": "F16", "bfloat16": "BF16"}
-_FROM_SAFETENSORS = {v: k for k, v in SAFETENSORS_DTYPES.items()}
+SAFETENSORS_DTYPES = {k.name: k.safetensors for k in KINDS.values()}
 # Bytes generated per window: bounds RAM (two buffers of this size), amortizes
 # the fill and write calls. 16 MiB rather than 64: 100 MiB less peak RSS and
 # less CPU (a 2.63 GB bf16 file, 3 alternating runs each under load 6-7 on 2
@@ -108,11 +109,8 @@ def _normalize_spec(name, spec) -> dict:
     except (TypeError, ValueError) as err:
         raise SpecError(f"{where}.init: parameters must be JSON values with finite numbers "
                         f"(they are recorded in the file's metadata); got {params!r} ({err})") from None
-    dtype_name = spec.get("dtype", "float32")
-    if isinstance(dtype_name, str):
-        dtype_name = _FROM_SAFETENSORS.get(dtype_name, dtype_name)
-    try:
-        dtype = resolve_dtype(dtype_name, name=f"{where}.dtype")
+    try:   # a name resolves without ml_dtypes: a file needs only its bytes and name
+        dtype = kind_of(spec.get("dtype", "float32"), name=f"{where}.dtype")
     except TypeError as err:
         raise SpecError(str(err)) from None
     fn = _initializer(init_name, where)
@@ -129,19 +127,23 @@ def _normalize_spec(name, spec) -> dict:
             "padding_idx": _padding_idx(spec.get("padding_idx"), shape, where)}
 
 
-def _checked_plan(where, shape, fn, init_name, params, dtype):
+def _checked_plan(where, shape, fn, init_name, params, kind: OutKind):
     """The tensor's plan on key and stream 0 (a write moves it to its own with
-    :meth:`Plan.on`), or None for an initializer without one (orthogonal,
-    identity, the constants), whose parameters are checked by a call with
-    an empty region: all checks, no work. Errors are ``fn``'s own."""
+    :meth:`Plan.on`), writing ``kind``'s bits into its :attr:`~OutKind.bits`
+    buffers, or None for an initializer without one (orthogonal, identity,
+    the constants), whose parameters are checked by a call with an empty
+    region: all checks, no work. Both are checked with ``kind.checks``,
+    which validates as the dtype does. Errors are ``fn``'s own."""
     from .initializers import plan
     try:
-        return plan(init_name, shape, seed=0, stream=0, dtype=dtype, **params)
+        found = plan(init_name, shape, seed=0, stream=0, dtype=kind.checks, **params)
     except (TypeError, ValueError):
         pass   # a name without a plan, or a bad parameter: fn's own call says which
+    else:   # a doubled plan multiplies its output after the core: on values, not bits
+        return found.writing(kind.code, kind.numpy if found.doubled else kind.bits)
     probe_region = tuple(slice(0, 0) for _ in shape) if shape else None
     try:   # the error in fn's words (an unknown parameter names fn, not a builder)
-        fn(shape, seed=0, stream=0, dtype=dtype, region=probe_region, **params)
+        fn(shape, seed=0, stream=0, dtype=kind.checks, region=probe_region, **params)
     except (TypeError, ValueError) as err:
         raise SpecError(f"{where}.init: {err}") from None
     return None   # fn has no plan: its windows call fn
@@ -416,16 +418,28 @@ def _write_tensor(writer, file_offset, t, key, stream, threads, bar):
     The caller resolves the key and the stream number once (a stream name
     is a SHA-256); the spec's plan, checked when the spec was, moves to them
     once per tensor and fills every window: nothing is validated, hashed or
-    derived again per window. An initializer without a plan (orthogonal,
-    identity, the constants) is called per window with the key as its seed."""
-    shape, dtype, fn, params, plan = t["shape"], t["dtype"], t["fn"], t["params"], t["plan"]
-    item = dtype.itemsize
+    derived again per window. A bfloat16 constant is filled with its bits
+    (no ml_dtypes); any other initializer without a plan (orthogonal,
+    identity, the other constants) is called per window with the key as its
+    seed."""
+    shape, kind, fn, params, plan = t["shape"], t["dtype"], t["fn"], t["params"], t["plan"]
+    item = kind.itemsize
     size = math.prod(shape)
     if size == 0:
         return
     if plan is not None:
         plan = plan.on(key, stream)
     seed = key[0] | (key[1] << 32)   # key_from_seed(int) gives key back
+    # what the window buffers are viewed as: the plan's (bits, for bfloat16),
+    # a bfloat16 constant's bits, or the dtype itself for fn
+    bits = _constant_bits(t["init"], params, kind) if plan is None else None
+    if plan is not None:
+        dtype = plan.dtype
+    elif bits is not None:
+        dtype, bits = kind.bits, kind.bits.type(bits)
+        nthreads = resolve_threads(threads)
+    else:
+        dtype = kind.numpy
     # Orthogonal needs the whole matrix anyway: one window (RAM = the tensor).
     max_elements = size if t["init"] in ("orthogonal",) else max(1, _WINDOW_BYTES // item)
     strides = [math.prod(shape[d + 1:]) for d in range(len(shape))]
@@ -436,6 +450,8 @@ def _write_tensor(writer, file_offset, t, key, stream, threads, bar):
         view = window.view(dtype).reshape(region_shape)
         if plan is not None:
             plan.fill(region if region else None, view, threads)
+        elif bits is not None:
+            _core.fill_constant(view, bits, nthreads)
         else:
             fn(shape, seed=seed, stream=stream, dtype=dtype, out=view,
                region=region if region else None, threads=threads, **params)
@@ -445,6 +461,22 @@ def _write_tensor(writer, file_offset, t, key, stream, threads, bar):
         writer.submit(window, file_offset + first * item)
         if bar is not None:
             bar.update(window.nbytes)
+
+
+#: the value of each constant initializer, from its parameters
+_CONSTANTS = {"zeros": lambda params: 0, "ones": lambda params: 1,
+              "constant": lambda params: params.get("value", 0)}
+
+
+def _constant_bits(init, params, kind: OutKind) -> int | None:
+    """A bfloat16 constant's bits (rounded through float32, as
+    ``weightinit.constant``), written without ml_dtypes; None for another
+    initializer or dtype. A spec's value is finite (no NaN to spell)."""
+    value = _CONSTANTS.get(init, lambda params: None)(params)
+    if kind.code != _core.OUT_BF16 or value is None:
+        return None
+    with np.errstate(over="ignore"):   # inf beyond float32, as the initializer
+        return _core.bf16_bits(float(np.float32(value)))
 
 
 # -- Hugging Face's sharded layout ------------------------------------------------------
