@@ -14,7 +14,7 @@ import pytest
 
 import weightinit as wi
 from weightinit import _dtypes
-from weightinit.cli import main
+from _safetensors_bytes import tensors
 
 # the paths of a file's window that need no NumPy bfloat16: a plan, the
 # constants, a padding row; and a tensor of each other dtype
@@ -50,15 +50,6 @@ def _expected(name: str) -> bytes:
     return got.tobytes()
 
 
-def _tensors(path) -> dict[str, tuple[dict, bytes]]:
-    data = path.read_bytes()
-    n = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8:8 + n])
-    body = data[8 + n:]
-    return {k: (v, body[v["data_offsets"][0]:v["data_offsets"][1]])
-            for k, v in header.items() if k != "__metadata__"}
-
-
 def _run(argv) -> list[str]:
     """``weightinit`` in a fresh interpreter: its exit code, then whether
     ml_dtypes and torch were imported."""
@@ -79,7 +70,7 @@ def test_a_bfloat16_spec_is_written_without_ml_dtypes(tmp_path, output):
     assert _run(argv) == ["0", "False", "False"]
     files = [target] if output.endswith(".safetensors") else sorted(target.glob("*.safetensors"))
     assert len(files) >= (1 if output.endswith(".safetensors") else 2)
-    got = {k: v for f in files for k, v in _tensors(f).items()}
+    got = {k: v for f in files for k, v in tensors(f).items()}
     assert sorted(got) == sorted(SPECS)
     for name, (header, data) in got.items():
         assert header["dtype"] == _dtypes.kind_of(SPECS[name]["dtype"]).safetensors
@@ -89,7 +80,7 @@ def test_a_bfloat16_spec_is_written_without_ml_dtypes(tmp_path, output):
 def test_every_window_path_has_the_bits_of_the_initializers(tmp_path):
     path = tmp_path / "m.safetensors"
     wi.save_safetensors(path, {**SPECS, **WIDE}, seed=SEED)
-    got = _tensors(path)
+    got = tensors(path)
     assert sorted(got) == sorted({**SPECS, **WIDE})
     assert all(data == _expected(name) for name, (_, data) in got.items())
 
@@ -100,7 +91,7 @@ def test_a_bfloat16_constant_has_the_bits_of_the_initializer(tmp_path, value):
     path = tmp_path / "c.safetensors"
     wi.save_safetensors(path, {"c": {"shape": [4], "init": {"name": "constant", "value": value},
                                      "dtype": "bfloat16"}}, seed=0)
-    assert _tensors(path)["c"][1] == wi.constant((4,), value, dtype="bfloat16").tobytes()
+    assert tensors(path)["c"][1] == wi.constant((4,), value, dtype="bfloat16").tobytes()
 
 
 def test_the_dtype_names_are_declared_once():

@@ -9,21 +9,12 @@ import weightinit as wi
 import weightinit.safetensors as st
 from weightinit import _npy, _plan
 from weightinit.safetensors import SpecError, validate_specs
+from _safetensors_bytes import tensors
 
 SPECS = {"w": {"shape": [70, 33], "init": "he_normal"},
          "u": {"shape": [40, 9], "init": {"name": "random_uniform", "minval": -1, "maxval": 2},
                "dtype": "float16"},
          "q": {"shape": [12, 5], "init": "orthogonal"}}
-
-
-def _tensors(path):
-    import json
-    data = path.read_bytes()
-    n = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8:8 + n])
-    body = data[8 + n:]
-    return {k: (v, body[v["data_offsets"][0]:v["data_offsets"][1]])
-            for k, v in header.items() if k != "__metadata__"}
 
 
 def test_windows_fill_one_plan_per_tensor(tmp_path, monkeypatch):
@@ -42,7 +33,7 @@ def test_windows_fill_one_plan_per_tensor(tmp_path, monkeypatch):
     w_fills = [p for p in filled if p.shape == (70, 33)]
     assert len(w_fills) >= 9 and len({id(p) for p in w_fills}) == 1   # one plan, many windows
     assert validate_specs(SPECS)["q"]["plan"] is None   # orthogonal has no plan: fn per window
-    got = _tensors(path)
+    got = tensors(path)
     assert got["w"][1] == wi.he_normal((70, 33), seed=11, stream="w").tobytes()
     assert got["u"][1] == wi.random_uniform((40, 9), -1, 2, seed=11, stream="u",
                                             dtype="float16").tobytes()
