@@ -6,9 +6,10 @@ import sys
 import textwrap
 
 import pytest
+from _extras import TEST, missing
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("mypy") is None,
-                                reason="mypy is not installed")
+                                reason=missing("mypy", TEST))
 
 _USER = """\
     from typing import Any, assert_type

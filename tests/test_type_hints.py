@@ -9,6 +9,7 @@ import sys
 import textwrap
 
 import pytest
+from _extras import TEST, missing
 
 import weightinit
 from weightinit._catalogue import FUNCTION_NAMES
@@ -171,7 +172,7 @@ _MYPY_INI = """\
 
 def _mypy(tmp_path, code):
     if importlib.util.find_spec("mypy") is None:
-        pytest.skip("mypy is not installed")
+        pytest.skip(missing("mypy", TEST))
     (tmp_path / "mypy.ini").write_text(textwrap.dedent(_MYPY_INI))
     (tmp_path / "user.py").write_text(textwrap.dedent(code))
     run = subprocess.run([sys.executable, "-m", "mypy", "--config-file", "mypy.ini",
