@@ -30,10 +30,10 @@ class SerialWriter:
     """WindowWriter's interface, each window written before the next is
     filled, in one thread: the reference."""
 
-    def __init__(self, fd, *, window_bytes, write=None):
+    def __init__(self, fd, *, window_bytes, write=None, direct=False):
         self.fd = fd
 
-    def take(self, nbytes):
+    def take(self, nbytes, offset=0):
         return np.empty(nbytes, np.uint8)
 
     def submit(self, buf, offset):
@@ -91,8 +91,8 @@ def test_at_most_two_windows_are_in_flight(tmp_path, monkeypatch):
     state = {"taken": 0, "written": 0, "ahead": 0, "buffers": set()}
     real_take, real_write = files.WindowWriter.take, st.pwrite_all
 
-    def take(self, nbytes):
-        buf = real_take(self, nbytes)
+    def take(self, nbytes, offset=0):
+        buf = real_take(self, nbytes, offset)
         state["taken"] += 1
         state["ahead"] = max(state["ahead"], state["taken"] - state["written"])
         state["buffers"].add(buf.__array_interface__["data"][0])

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._direct_io import ALIGN, DirectWrites
+
 __all__ = ["write_safely", "write_all_safely", "pwrite_all", "WindowWriter", "TEMP_PATTERN"]
 
 TEMP_PATTERN = ".{name}.weightinit-{token}.tmp"
@@ -237,7 +239,9 @@ class WindowWriter:
     Two buffers and one writer thread: :meth:`take` hands out a buffer (it
     waits only while both are in use, that is, for the write of the window
     before the last one), :meth:`submit` queues it to be written at an
-    offset and returns at once. So filling window k+1 overlaps writing
+    offset and returns at once. With ``direct``, large windows bypass the
+    page cache (:mod:`._direct_io`): each buffer starts at the address phase
+    of its file offset, so its aligned part can go straight to the device. So filling window k+1 overlaps writing
     window k, and RAM is two windows. :meth:`close` waits for the writes and
     raises the first write error (a full disk), as does the next
     :meth:`take` after one. Use it as a context manager: leaving it, even by
@@ -259,10 +263,14 @@ class WindowWriter:
 
     _BUFFERS = 2
 
-    def __init__(self, fd: int, *, window_bytes: int, write: Callable | None = None):
+    def __init__(self, fd: int, *, window_bytes: int, write: Callable | None = None,
+                 direct: bool = False):
         self._fd = fd
         self._window_bytes = window_bytes
-        self._write = write if write is not None else pwrite_all
+        write = write if write is not None else pwrite_all
+        self._direct = DirectWrites(fd, write) if direct else None
+        self._write: Callable = (self._direct if self._direct is not None
+                                 else lambda data, offset: write(fd, data, offset))
         self._free: queue.SimpleQueue = queue.SimpleQueue()
         for _ in range(self._BUFFERS):
             self._free.put([np.empty(0, np.uint8)])
@@ -280,7 +288,7 @@ class WindowWriter:
             slot, data, offset = item
             if self._error is None:   # after an error: only hand the buffers back
                 try:
-                    self._write(self._fd, data, offset)
+                    self._write(data, offset)
                 except BaseException as err:   # noqa: BLE001 - re-raised in the caller
                     self._error = err
             self._free.put(slot)
@@ -290,19 +298,23 @@ class WindowWriter:
             error, self._error = self._error, None
             raise error
 
-    def take(self, nbytes: int) -> np.ndarray:
-        """A uint8 buffer of ``nbytes`` to fill (one of the two, grown when
-        needed; a larger one than a window is not kept)."""
+    def take(self, nbytes: int, offset: int = 0) -> np.ndarray:
+        """A uint8 buffer of ``nbytes`` to fill and write at ``offset`` (one
+        of the two, grown when needed; a larger one than a window is not
+        kept). Its address is ``offset`` modulo :data:`_direct_io.ALIGN`."""
         slot = self._free.get()
         if self._error is not None:
             self._free.put(slot)
             self._raise_error()
+        room = nbytes + ALIGN   # for the address phase
         if nbytes > self._window_bytes:
-            buf = np.empty(nbytes, np.uint8)
+            raw = np.empty(room, np.uint8)
         else:
-            if slot[0].nbytes < nbytes:
-                slot[0] = np.empty(nbytes, np.uint8)
-            buf = slot[0][:nbytes]
+            if slot[0].nbytes < room:
+                slot[0] = np.empty(room, np.uint8)
+            raw = slot[0]
+        start = (offset - raw.ctypes.data) % ALIGN
+        buf = raw[start:start + nbytes]
         self._slots[id(buf)] = slot
         return buf
 
@@ -315,6 +327,8 @@ class WindowWriter:
         if self._thread.is_alive():
             self._pending.put(None)
             self._thread.join()
+        if self._direct is not None:
+            self._direct.close()
         self._raise_error()
 
     def __enter__(self) -> WindowWriter:
@@ -327,3 +341,5 @@ class WindowWriter:
         # an error in the filling: stop the writer, keep the first error
         self._pending.put(None)
         self._thread.join()
+        if self._direct is not None:
+            self._direct.close()
