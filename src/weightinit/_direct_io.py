@@ -19,6 +19,7 @@ some FUSE) every write is buffered. Either way the bytes are the same.
 from __future__ import annotations
 
 import errno
+import mmap
 import os
 from collections.abc import Callable
 
@@ -26,9 +27,11 @@ import numpy as np
 
 __all__ = ["ALIGN", "MIN_DIRECT_BYTES", "DirectWrites"]
 
-#: the alignment a direct write needs: a page, a multiple of every common
-#: logical block size (512, 4096); a device needing more says EINVAL
-ALIGN = 4096
+#: the alignment a direct write needs: a page (at least 4 KiB), a multiple
+#: of every common logical block size (512, 4096), so that no page holds
+#: both bytes written direct and bytes written buffered; a device needing
+#: more says EINVAL
+ALIGN = max(4096, mmap.PAGESIZE)
 #: windows shorter than this are written buffered whole
 MIN_DIRECT_BYTES = 1 << 20
 _O_DIRECT = getattr(os, "O_DIRECT", 0)
