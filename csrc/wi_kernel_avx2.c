@@ -325,8 +325,37 @@ WI_ALWAYS_INLINE void wi_store_u32(void *out, const vi x[4])
     for (int j = 0; j < 4; j++) _mm256_storeu_si256((__m256i *)((char *)out + 32 * j), o[j]);
 }
 
+/* v[j] lane b: element 4b + j (as wi_transpose4x8 reads it) -> 32 bfloat16
+ * in element order. Each float is rounded in place (wi_v_bf16_hi), then
+ * the high halves are gathered by word blends and dword unpacks: no float32
+ * transpose first. The NaN guard runs only when one of the 32 values is NaN
+ * (two unordered compares of pairs find any): NaN samples are rare in
+ * fills (infinite intermediates only), and the guard is 3 of the 7
+ * instructions of a vector's rounding. */
+WI_ALWAYS_INLINE void wi_store_bf16(void *out, const vf v[4])
+{
+    vi r[4];
+    mf nan = _mm256_or_ps(vf_unord(v[0], v[1]), vf_unord(v[2], v[3]));
+    if (__builtin_expect(_mm256_testz_ps(nan, nan), 1)) {
+        for (int j = 0; j < 4; j++) r[j] = wi_v_bf16_hi_not_nan(vf_bits(v[j]));
+    } else {
+        for (int j = 0; j < 4; j++) r[j] = wi_v_bf16_hi(v[j]);
+    }
+    /* dword b of p01 (per 128-bit lane): elements 4b, 4b + 1; of p23: 4b + 2, 4b + 3 */
+    vi p01 = _mm256_blend_epi16(_mm256_srli_epi32(r[0], 16), r[1], 0xaa);
+    vi p23 = _mm256_blend_epi16(_mm256_srli_epi32(r[2], 16), r[3], 0xaa);
+    /* 128-bit lane k of lo: elements 16k .. 16k + 7; of hi: 16k + 8 .. 16k + 15 */
+    vi lo = _mm256_unpacklo_epi32(p01, p23), hi = _mm256_unpackhi_epi32(p01, p23);
+    _mm256_storeu_si256((__m256i *)out, _mm256_permute2x128_si256(lo, hi, 0x20));
+    _mm256_storeu_si256((__m256i *)((char *)out + 32), _mm256_permute2x128_si256(lo, hi, 0x31));
+}
+
 WI_ALWAYS_INLINE void wi_store_f32(void *out, const vf v[4], int kind)
 {
+    if (kind == WI_OUT_BF16) {
+        wi_store_bf16(out, v);
+        return;
+    }
     vi x[4], o[4];
     for (int j = 0; j < 4; j++) x[j] = _mm256_castps_si256(v[j]);
     wi_transpose4x8(x, o);
@@ -337,14 +366,6 @@ WI_ALWAYS_INLINE void wi_store_f32(void *out, const vf v[4], int kind)
             __m128i h = _mm256_cvtps_ph(wi_v_f16_prepare(_mm256_castsi256_ps(o[j])),
                                         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
             _mm_storeu_si128((__m128i *)((char *)out + 16 * j), h);
-        }
-    } else {
-        for (int j = 0; j < 4; j += 2) {
-            vi lo = wi_v_bf16_bits(_mm256_castsi256_ps(o[j]));
-            vi hi = wi_v_bf16_bits(_mm256_castsi256_ps(o[j + 1]));
-            /* values <= 0xffff: the saturating pack is a plain narrowing */
-            vi h = _mm256_permute4x64_epi64(_mm256_packus_epi32(lo, hi), 0xd8);
-            _mm256_storeu_si256((__m256i *)((char *)out + 16 * j), h);
         }
     }
 }

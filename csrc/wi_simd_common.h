@@ -507,4 +507,23 @@ WI_ALWAYS_INLINE vi wi_v_bf16_bits(vf x)
     return vi_blend(vf_unord(x, x), rounded, quiet);
 }
 
+/* wi_f32_to_bf16 in the high 16 bits of each uint32 lane (the low 16 bits
+ * are left over), for stores that gather the high halves themselves: no
+ * shift back down. For lanes that are not NaN only, where this is the
+ * scalar's own rounding (+-inf stay, the largest finite values round up to
+ * inf, denormals round as any other bits); a NaN's low bits could carry
+ * into its exponent. */
+WI_ALWAYS_INLINE vi wi_v_bf16_hi_not_nan(vi bits)
+{
+    return vi_add(vi_add(bits, vi_set1(0x7fff)), vi_and(vi_srl(bits, 16), vi_set1(1)));
+}
+
+/* The same for every lane: a NaN lane keeps its bits with bit 22 set, whose
+ * high half is the scalar's quiet NaN (bits >> 16) | 0x40. */
+WI_ALWAYS_INLINE vi wi_v_bf16_hi(vf x)
+{
+    vi bits = vf_bits(x);
+    return vi_blend(vf_unord(x, x), wi_v_bf16_hi_not_nan(bits), vi_or(bits, vi_set1(UINT32_C(0x00400000))));
+}
+
 #endif
