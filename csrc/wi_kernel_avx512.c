@@ -211,8 +211,76 @@ WI_ALWAYS_INLINE void wi_store_bf16_pair(void *out, vf a, vf b)
 }
 #endif
 
+/* wi_v_bf16_hi_not_nan with the increment 0x7fff + lsb picked by a mask
+ * (a test and a blend instead of a shift, an and and an add). */
+WI_ALWAYS_INLINE vi wi_bf16_hi_not_nan(vi bits)
+{
+    __mmask16 odd = _mm512_test_epi32_mask(bits, _mm512_set1_epi32(0x10000));
+    return _mm512_add_epi32(bits, _mm512_mask_blend_epi32(odd, _mm512_set1_epi32(0x7fff), _mm512_set1_epi32(0x8000)));
+}
+
+/* wi_v_bf16_hi: NaN lanes take bits | 0x00400000 by a masked or. */
+WI_ALWAYS_INLINE vi wi_bf16_hi(vf x)
+{
+    vi bits = _mm512_castps_si512(x);
+    return _mm512_mask_or_epi32(wi_bf16_hi_not_nan(bits), _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), bits,
+                                _mm512_set1_epi32(0x00400000));
+}
+
+/* r[j] lane b: element 4b + j rounded, in its high half -> 64 bfloat16 in
+ * element order by two-source permutes: the high words of r[0], r[1] (and
+ * of r[2], r[3]) interleaved, then their dwords interleaved. */
+WI_ALWAYS_INLINE void wi_store_bf16_hi(void *out, const vi r[4])
+{
+    /* word 2b: the high half of lane b of the first source, 2b + 1: of the second */
+    const vi odd_words = _mm512_setr_epi32(
+        0x00210001, 0x00230003, 0x00250005, 0x00270007, 0x00290009, 0x002b000b, 0x002d000d, 0x002f000f,
+        0x00310011, 0x00330013, 0x00350015, 0x00370017, 0x00390019, 0x003b001b, 0x003d001d, 0x003f001f);
+    /* dword 2b + i: dword b (first 64 bytes) or 8 + b (next 64) of source i */
+    const vi pair_lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const vi pair_hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    /* dword b of p01: elements 4b, 4b + 1; of p23: 4b + 2, 4b + 3 */
+    vi p01 = _mm512_permutex2var_epi16(r[0], odd_words, r[1]);
+    vi p23 = _mm512_permutex2var_epi16(r[2], odd_words, r[3]);
+    _mm512_storeu_si512(out, _mm512_permutex2var_epi32(p01, pair_lo, p23));
+    _mm512_storeu_si512((char *)out + 64, _mm512_permutex2var_epi32(p01, pair_hi, p23));
+}
+
+/* Whether neither mask has a lane set: one kortestw (SIMDe has no
+ * intrinsic for it; there the plain or). */
+WI_ALWAYS_INLINE int wi_none_of_two(mf a, mf b)
+{
+#if defined(SIMDE_VERSION)
+    return (mf)(a | b) == 0;
+#else
+    return _kortestz_mask16_u8(a, b);
+#endif
+}
+
+/* v[j] lane b: element 4b + j -> 64 bfloat16 in element order, by the
+ * integer rounding (no AVX512_BF16): each float rounded in place, then
+ * gathered, with no float32 transpose first. The NaN guard runs only when
+ * one of the 64 values is NaN (rare in fills: infinite intermediates only);
+ * each branch stores on its own, so the fast one keeps its registers. */
+WI_ALWAYS_INLINE void wi_store_bf16(void *out, const vf v[4])
+{
+    vi r[4];
+    if (__builtin_expect(wi_none_of_two(_mm512_cmp_ps_mask(v[0], v[1], _CMP_UNORD_Q),
+                                        _mm512_cmp_ps_mask(v[2], v[3], _CMP_UNORD_Q)), 1)) {
+        for (int j = 0; j < 4; j++) r[j] = wi_bf16_hi_not_nan(_mm512_castps_si512(v[j]));
+        wi_store_bf16_hi(out, r);
+    } else {
+        for (int j = 0; j < 4; j++) r[j] = wi_bf16_hi(v[j]);
+        wi_store_bf16_hi(out, r);
+    }
+}
+
 WI_ALWAYS_INLINE void wi_store_f32(void *out, const vf v[4], int kind)
 {
+    if (kind == WI_OUT_BF16) {
+        wi_store_bf16(out, v);
+        return;
+    }
     vi x[4], o[4];
     for (int j = 0; j < 4; j++) x[j] = _mm512_castps_si512(v[j]);
     wi_transpose4x16(x, o);
@@ -231,9 +299,6 @@ WI_ALWAYS_INLINE void wi_store_f32(void *out, const vf v[4], int kind)
             _mm512_stream_ps((float *)((char *)out + 64 * j), f);
         } else if (kind == WI_OUT_F16) {
             __m256i h = _mm512_cvtps_ph(wi_v_f16_prepare(f), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-            _mm256_storeu_si256((__m256i *)((char *)out + 32 * j), h);
-        } else {
-            __m256i h = _mm512_cvtepi32_epi16(wi_v_bf16_bits(f));
             _mm256_storeu_si256((__m256i *)((char *)out + 32 * j), h);
         }
     }
