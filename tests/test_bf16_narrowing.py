@@ -105,3 +105,26 @@ def test_every_float32_pattern(tmp_path):
     run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
     assert " 0 mismatches" in run.stdout
+
+
+def test_simd_store_sampled_float32_patterns(tmp_path):
+    """tools/bf16_store_exhaustive.c on every 97th group of 32 patterns: the
+    AVX2 bfloat16 store (unguarded and NaN-guarded rounding, element order)
+    against the scalar rounding. Without the stride the tool checks all
+    2**32 patterns (about 30 s)."""
+    if not wi.isa_available("avx2"):
+        pytest.skip("no AVX2 on this CPU or build")
+    cc = os.environ.get("CC", "gcc")
+    if shutil.which(cc) is None:
+        pytest.skip("no C compiler")
+    exe = tmp_path / "bf16_store_exhaustive"
+    build = subprocess.run(
+        [cc, "-O2", "-std=gnu11", "-ffp-contract=off", "-fno-math-errno", "-mavx2", "-mfma",
+         "-mf16c", f"-I{ROOT / 'csrc'}", "-DWI_HAVE_X86_SIMD=1",
+         str(ROOT / "tools/bf16_store_exhaustive.c"), str(ROOT / "csrc/wi_kernel_scalar.c"),
+         str(ROOT / "csrc/wi_params.c"), "-o", str(exe), "-lm"],
+        capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr[-4000:]
+    run = subprocess.run([str(exe), "97"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert " 0 mismatches" in run.stdout
