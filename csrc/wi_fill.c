@@ -6,6 +6,7 @@
 #include <emmintrin.h>
 #endif
 #include "wi_fill.h"
+#include "wi_pool.h"
 
 /* ---- streaming (non-temporal) stores for large fills -------------------- */
 
@@ -114,9 +115,13 @@ static void wi_fill_range(const wi_params *p, wi_block_kernel kernel,
 /* Runs body(ctx, a, b) over [0, n) cut into up to nthreads contiguous
  * pieces, each starting at a multiple of WI_CHUNK_ELEMENTS (so each thread
  * first-touches its own pages, and a split never changes a value), with at
- * least WI_PARALLEL_MIN_ELEMENTS per thread: below that, starting a thread
- * costs more than it saves. Threads are created per call and joined, so no
- * state survives into a fork()ed child. */
+ * least WI_PARALLEL_MIN_ELEMENTS per thread: below that, waking a thread
+ * costs more than it saves. Piece 0 runs on the caller, the others on the
+ * persistent workers of wi_pool.c (started by the first call that needs
+ * them; a fork()ed child starts its own). A call that finds the pool busy
+ * with another caller's job creates and joins threads of its own; a piece
+ * whose thread cannot be created runs on the caller. Either way the pieces
+ * are the same, so are the values. */
 typedef void (*wi_range_body)(void *ctx, uint64_t a, uint64_t b);
 
 typedef struct {
@@ -132,7 +137,24 @@ static void *wi_piece_run(void *arg)
     return NULL;
 }
 
-#define WI_MAX_THREADS 256
+static void wi_piece_task(void *pieces, int index)
+{
+    wi_piece_run((wi_piece *)pieces + index);
+}
+
+/* The pool is busy: threads of this call's own, as before the pool. */
+static void wi_parallel_own_threads(wi_piece *pieces, int threads)
+{
+    pthread_t tids[WI_MAX_THREADS];
+    int started[WI_MAX_THREADS];
+    for (int t = 1; t < threads; t++)
+        started[t] = pthread_create(&tids[t], NULL, wi_piece_run, &pieces[t]) == 0;
+    wi_piece_run(&pieces[0]);
+    for (int t = 1; t < threads; t++) {
+        if (started[t]) pthread_join(tids[t], NULL);
+        else wi_piece_run(&pieces[t]);   /* could not start a thread: do it here */
+    }
+}
 
 static void wi_parallel(uint64_t n, int nthreads, wi_range_body body, void *ctx)
 {
@@ -146,21 +168,14 @@ static void wi_parallel(uint64_t n, int nthreads, wi_range_body body, void *ctx)
         return;
     }
     wi_piece pieces[WI_MAX_THREADS];
-    pthread_t tids[WI_MAX_THREADS];
-    int started[WI_MAX_THREADS];
     uint64_t chunks = (n + WI_CHUNK_ELEMENTS - 1) / WI_CHUNK_ELEMENTS;
     for (int t = 0; t < threads; t++) {
         uint64_t a = chunks * (uint64_t)t / (uint64_t)threads * WI_CHUNK_ELEMENTS;
         uint64_t b = chunks * (uint64_t)(t + 1) / (uint64_t)threads * WI_CHUNK_ELEMENTS;
         pieces[t] = (wi_piece){body, ctx, a < n ? a : n, b < n ? b : n};
     }
-    for (int t = 1; t < threads; t++)
-        started[t] = pthread_create(&tids[t], NULL, wi_piece_run, &pieces[t]) == 0;
-    wi_piece_run(&pieces[0]);
-    for (int t = 1; t < threads; t++) {
-        if (started[t]) pthread_join(tids[t], NULL);
-        else wi_piece_run(&pieces[t]);   /* could not start a thread: do it here */
-    }
+    if (!wi_pool_run(threads, wi_piece_task, pieces))
+        wi_parallel_own_threads(pieces, threads);
 }
 
 /* ---- the two threaded fills --------------------------------------------- */

@@ -43,11 +43,14 @@ const char *wi_build_compiler(void);
 const char *wi_build_flags(void);
 
 /* Elements per thread below which a fill stays on the calling thread.
- * Starting and joining a thread costs about 30 us on a 2-vCPU KVM Xeon
- * (family 6 model 167): at 2**16 elements 2 threads ran uniform float32 at
- * 0.73x and truncnorm at 0.77-0.88x of one thread, and truncnorm first won at
- * 2**17 elements (1.05x); uniform, 3x cheaper per element, needs 2**17 per
- * thread to recover the start-up. */
+ * Measured when each call started its own threads: starting and joining one
+ * cost about 30 us on a 2-vCPU KVM Xeon (family 6 model 167); at 2**16
+ * elements 2 threads ran uniform float32 at 0.73x and truncnorm at
+ * 0.77-0.88x of one thread, and truncnorm first won at 2**17 elements
+ * (1.05x); uniform, 3x cheaper per element, needs 2**17 per thread to
+ * recover the start-up. Waking a pooled worker (wi_pool.c) costs less
+ * (13-27 us vs 44-81 us for create+join on a 2-vCPU KVM EPYC); the
+ * threshold has not been re-measured with the pool. */
 #define WI_PARALLEL_MIN_ELEMENTS (1u << 17)
 /* Thread split points are multiples of this many elements. */
 #define WI_CHUNK_ELEMENTS (1u << 12)

@@ -103,3 +103,73 @@ def test_concurrent_threads_share_one_out():
     for t in threads:
         t.join(timeout=60)
     np.testing.assert_array_equal(out.view(np.uint32), whole.view(np.uint32))
+
+
+def test_many_threads_fill_same_bytes_as_serial():
+    """16 Python threads fill with threads=2 at once, most finding the C
+    worker pool busy (so they start threads of their own): every result has
+    the bytes of the same call made serially, with threads=1 and threads=2."""
+    sizes = [(500, 401), (1 << 19,), (3, 100_003)]   # 2 pieces each; 2nd ends mid-chunk
+    jobs = [(k, sizes[k % len(sizes)], [np.float32, np.float64][k % 2]) for k in range(16)]
+
+    def run(k, size, dtype, threads):
+        return wi.Generator(k, "pool").uniform(-1.0, 1.0, size, dtype=dtype, threads=threads)
+
+    serial = [run(*job, threads=1) for job in jobs]
+    for job, want in zip(jobs, serial):
+        assert run(*job, threads=2).tobytes() == want.tobytes()
+    mismatches = []
+    barrier = threading.Barrier(len(jobs))
+
+    def worker(i):
+        barrier.wait()
+        for _ in range(5):
+            if run(*jobs[i], threads=2).tobytes() != serial[i].tobytes():
+                mismatches.append(i)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+        assert not t.is_alive()
+    assert mismatches == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")   # 3.12+: fork with threads
+def test_fork_while_another_thread_fills():
+    """Fork while another Python thread fills with threads=2 (the pool may
+    be mid-job): the child fills with 2 and 4 threads (new workers), and the
+    parent's filling thread keeps getting the right bits."""
+    expected = expected_normal(5)
+    stop = threading.Event()
+    wrong = []
+
+    def filler():
+        while not stop.is_set():
+            got = wi.Generator(5, "fork").standard_normal(SIZE, dtype=np.float32, threads=2)
+            if got.tobytes() != expected.tobytes():
+                wrong.append(1)
+
+    thread = threading.Thread(target=filler)
+    thread.start()
+    try:
+        for _ in range(5):
+            time.sleep(0.01)
+            pid = os.fork()
+            if pid == 0:   # child: never return into pytest
+                code = 2
+                try:
+                    ok = all(wi.Generator(5, "fork").standard_normal(
+                        SIZE, dtype=np.float32, threads=t).tobytes() == expected.tobytes()
+                        for t in (2, 4, 2))
+                    code = 0 if ok else 1
+                finally:
+                    os._exit(code)
+            assert wait_for_child(pid) == 0
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert wrong == []

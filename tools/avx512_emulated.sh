@@ -18,6 +18,6 @@ mkdir -p "$out"
 ${CC:-gcc} -O1 -std=gnu11 -ffp-contract=off -fno-math-errno -mavx2 -mfma -mf16c -w ${EXTRA_CFLAGS:-} \
   -I tests/c/emulated_avx512 -I csrc -DWI_HAVE_X86_SIMD=1 \
   csrc/wi_kernel_avx512.c csrc/wi_kernel_avx2.c csrc/wi_kernel_scalar.c csrc/wi_params.c \
-  csrc/wi_fill.c csrc/wi_dispatch.c tests/c/test_kernel_equal.c \
+  csrc/wi_fill.c csrc/wi_pool.c csrc/wi_dispatch.c tests/c/test_kernel_equal.c \
   -o "$out/test_kernel_equal" -lm -lpthread || exit 2
 "$out/test_kernel_equal"

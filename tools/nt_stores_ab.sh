@@ -8,7 +8,8 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cc=${CC:-gcc}
 common="-ffp-contract=off -fno-math-errno -DWI_HAVE_X86_SIMD=1 -I$src"
-for f in wi_params wi_kernel_scalar wi_dispatch wi_build; do
+for f in wi_params wi_pool wi_kernel_scalar wi_dispatch wi_build; do
+  [ -f "$src/$f.c" ] || continue    # a $WI_CSRC from before the worker pool
   $cc -O2 $common -c "$src/$f.c" -o "$out/$f.o"
 done
 $cc -O3 $common -mavx2 -mfma -mf16c -fschedule-insns -fsched-pressure \

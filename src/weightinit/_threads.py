@@ -1,8 +1,8 @@
 """Thread-count policy: ``threads=``, ``set_num_threads``, ``WEIGHTINIT_NUM_THREADS``,
 ``OMP_NUM_THREADS`` and threadpoolctl's limits (see :mod:`weightinit._threadpool`).
 
-The count is only ever an argument to the C core (no global state there);
-the process-wide default lives here.
+The count is only ever an argument to the C core (its worker pool keeps
+threads, never a count); the process-wide default lives here.
 """
 from __future__ import annotations
 
