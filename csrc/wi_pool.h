@@ -17,7 +17,9 @@ typedef void (*wi_pool_task)(void *ctx, int index);
 /* Runs task(ctx, i) for every i in [0, count), 1 <= count <= WI_MAX_THREADS:
  * task 0 on the calling thread, the others on workers (a task whose worker
  * could not be started also runs on the caller). Returns 1 once every task
- * has finished, or 0 without running any when another job holds the pool. */
+ * has finished, or 0 without running any when the pool cannot take the job
+ * (another job holds it, or pthread_atfork failed, so a worker would not
+ * survive a fork). */
 int wi_pool_run(int count, wi_pool_task task, void *ctx);
 
 #endif
