@@ -239,13 +239,14 @@ class WindowWriter:
     Two buffers and one writer thread: :meth:`take` hands out a buffer (it
     waits only while both are in use, that is, for the write of the window
     before the last one), :meth:`submit` queues it to be written at an
-    offset and returns at once. With ``direct``, large windows bypass the
-    page cache (:mod:`._direct_io`): each buffer starts at the address phase
-    of its file offset, so its aligned part can go straight to the device. So filling window k+1 overlaps writing
+    offset and returns at once. So filling window k+1 overlaps writing
     window k, and RAM is two windows. :meth:`close` waits for the writes and
     raises the first write error (a full disk), as does the next
     :meth:`take` after one. Use it as a context manager: leaving it, even by
-    an exception, stops the thread.
+    an exception, stops the thread. With ``direct``, large windows bypass
+    the page cache (:mod:`._direct_io`): each buffer starts at the address
+    phase of its file offset, so its aligned part can go straight to the
+    device.
 
     Examples
     --------
