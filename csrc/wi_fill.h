@@ -49,8 +49,10 @@ const char *wi_build_flags(void);
  * 0.77-0.88x of one thread, and truncnorm first won at 2**17 elements
  * (1.05x); uniform, 3x cheaper per element, needs 2**17 per thread to
  * recover the start-up. Waking a pooled worker (wi_pool.c) costs less
- * (13-27 us vs 44-81 us for create+join on a 2-vCPU KVM EPYC); the
- * threshold has not been re-measured with the pool. */
+ * (13-27 us vs 44-81 us for create+join on a 2-vCPU KVM EPYC); with the
+ * pool, 2**16 per thread made 2**17-element fills of normal and truncnorm
+ * 1.40x and 1.80x faster but uniform 0.86x (README, Speed), so the one
+ * threshold stays. */
 #define WI_PARALLEL_MIN_ELEMENTS (1u << 17)
 /* Thread split points are multiples of this many elements. */
 #define WI_CHUNK_ELEMENTS (1u << 12)
