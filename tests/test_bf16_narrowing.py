@@ -86,25 +86,32 @@ def test_refusing_avx512bf16_keeps_the_bits():
     assert runs["refused"] == runs["scalar"] == runs["default"]
 
 
+def _build_and_run(tmp_path, source: str, isa_flags: list[str], args: list[str]) -> None:
+    """Compile ``source`` with the scalar rounding it checks against, run it,
+    and require its "0 mismatches" line."""
+    cc = os.environ.get("CC", "gcc")
+    if shutil.which(cc) is None:
+        pytest.skip("no C compiler")
+    exe = tmp_path / Path(source).stem
+    build = subprocess.run(
+        [cc, "-O2", "-std=gnu11", "-ffp-contract=off", "-fno-math-errno", *isa_flags,
+         f"-I{ROOT / 'csrc'}", "-DWI_HAVE_X86_SIMD=1", str(ROOT / source),
+         str(ROOT / "csrc/wi_kernel_scalar.c"), str(ROOT / "csrc/wi_params.c"),
+         "-o", str(exe), "-lm"],
+        capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr[-4000:]
+    run = subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert " 0 mismatches" in run.stdout
+
+
 def test_every_float32_pattern(tmp_path):
     """tests/c/test_bf16_narrowing.c: all 2**32 float32 patterns, and one
     denormal in each lane among normal values."""
     if not _cpu_has_avx512bf16() or not wi.isa_available("avx512"):
         pytest.skip("this CPU lacks AVX512_BF16")
-    cc = os.environ.get("CC", "gcc")
-    if shutil.which(cc) is None:
-        pytest.skip("no C compiler")
-    exe = tmp_path / "test_bf16_narrowing"
-    build = subprocess.run(
-        [cc, "-O2", "-std=gnu11", "-ffp-contract=off", "-fno-math-errno", "-mavx512f",
-         "-mavx512bw", "-mavx512dq", "-mavx512vl", f"-I{ROOT / 'csrc'}", "-DWI_HAVE_X86_SIMD=1",
-         str(ROOT / "tests/c/test_bf16_narrowing.c"), str(ROOT / "csrc/wi_kernel_scalar.c"),
-         str(ROOT / "csrc/wi_params.c"), "-o", str(exe), "-lm"],
-        capture_output=True, text=True, timeout=300)
-    assert build.returncode == 0, build.stderr[-4000:]
-    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert " 0 mismatches" in run.stdout
+    _build_and_run(tmp_path, "tests/c/test_bf16_narrowing.c",
+                   ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl"], [])
 
 
 def test_simd_store_sampled_float32_patterns(tmp_path):
@@ -114,17 +121,5 @@ def test_simd_store_sampled_float32_patterns(tmp_path):
     2**32 patterns (about 30 s)."""
     if not wi.isa_available("avx2"):
         pytest.skip("no AVX2 on this CPU or build")
-    cc = os.environ.get("CC", "gcc")
-    if shutil.which(cc) is None:
-        pytest.skip("no C compiler")
-    exe = tmp_path / "bf16_store_exhaustive"
-    build = subprocess.run(
-        [cc, "-O2", "-std=gnu11", "-ffp-contract=off", "-fno-math-errno", "-mavx2", "-mfma",
-         "-mf16c", f"-I{ROOT / 'csrc'}", "-DWI_HAVE_X86_SIMD=1",
-         str(ROOT / "tools/bf16_store_exhaustive.c"), str(ROOT / "csrc/wi_kernel_scalar.c"),
-         str(ROOT / "csrc/wi_params.c"), "-o", str(exe), "-lm"],
-        capture_output=True, text=True, timeout=300)
-    assert build.returncode == 0, build.stderr[-4000:]
-    run = subprocess.run([str(exe), "97"], capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert " 0 mismatches" in run.stdout
+    _build_and_run(tmp_path, "tools/bf16_store_exhaustive.c", ["-mavx2", "-mfma", "-mf16c"],
+                   ["97"])
