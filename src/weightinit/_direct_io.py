@@ -81,11 +81,6 @@ class DirectWrites:
         self._write = write
         self._direct = _open_direct(fd)
 
-    @property
-    def direct(self) -> bool:
-        """Whether the large windows still go through ``O_DIRECT``."""
-        return self._direct is not None
-
     def __call__(self, data: np.ndarray, offset: int) -> None:
         view = memoryview(data).cast("B")
         head = -offset % ALIGN

@@ -7,9 +7,8 @@ two reusable buffers, and each window is written at its offset with
 the fills and the disk overlap; the large windows go past the page cache
 (``O_DIRECT``, ``_direct_io``: 1.4-1.9x faster end to end, the CPU the
 page-cache copy took left to the fills), and the file is fsynced once, at
-the end. (A
-memory map of the file costs a page fault, a zero-fill and an msync per
-4 KiB page: 3x slower end to end.)
+the end. (A memory map of the file costs a page fault, a zero-fill and an
+msync per 4 KiB page: 3x slower end to end.)
 The file is written as a private temporary in the same folder and published
 complete (``_files.write_safely``): an error, a full disk, Ctrl-C or a kill
 never leave a half-written file under the final name, and an existing file
